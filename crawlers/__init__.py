@@ -1,0 +1,1 @@
+"""crawlers package of Dư Luận."""

@@ -1,0 +1,5 @@
+import sys
+
+from duluan.cli import main
+
+sys.exit(main())

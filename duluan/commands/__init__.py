@@ -1,0 +1,1 @@
+"""Sub-command groups of the `duluan` CLI, one module per area."""

@@ -1,0 +1,1 @@
+"""Enrichment: pure, deterministic functions over an `Article` (see enrichment/chain.py)."""
