@@ -39,6 +39,8 @@ def main() -> int:
     others = [r for r in vntc if r not in picked][:120]
     for r in picked + others:
         title, _, body = r["text"].partition("\n")
+        if len(body.strip()) < 200:
+            continue
         src = VNTC_SOURCES.get(r["source_code"], r["source_code"].lower())
         slug = hashlib.sha1(r["id"].encode()).hexdigest()[:12]
         rows.append({
@@ -48,6 +50,8 @@ def main() -> int:
         })
     for f in json.loads((SHARED / "pages" / "fundus" / "index.json").read_text()):
         cc = f["country"]
+        if not (f.get("body_text") or "").strip():
+            continue
         rows.append({
             "url": f["url"], "title": f["title"], "text": f["body_text"], "published_at": demo_date(f["url"]),
             "original_published_at": f.get("publishing_date"), "source": f["publisher"],
