@@ -46,11 +46,11 @@ def check_all(config_dir: Path) -> tuple[list[str], list[str]]:
         names = []
         errors = []
         for f in files:
+            names.append(f.stem)
             try:
                 city = load_model(f, CityConfig)
                 if city.id != f.stem:
                     errors.append(f"{f}: id: expected {f.stem!r} (the file name), got {city.id!r}")
-                names.append(city.id)
             except ConfigError as exc:
                 errors.append(str(exc))
         s = settings_holder.get("s")

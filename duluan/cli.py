@@ -10,9 +10,13 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 from rich.console import Console
+
+try:  # typer ≥ 0.20 vendors click
+    from typer._click import exceptions as _click_exc  # type: ignore[import-not-found]
+except ImportError:  # pragma: no cover
+    from click import exceptions as _click_exc  # type: ignore[no-redef]
 
 from duluan.context import AppContext
 from duluan.errors import DuluanError
@@ -286,14 +290,14 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app; turn errors into one clear line and an exit code."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:]) or os.environ.get("DULUAN_DEBUG") == "1"
     try:
-        app(args=argv, standalone_mode=False)
-    except click.exceptions.Abort:
+        rv = app(args=argv, standalone_mode=False)
+        if isinstance(rv, int) and not isinstance(rv, bool):
+            return rv  # typer.Exit(code) is returned, not raised, outside standalone mode
+    except typer.Abort:
         err.print("aborted")
         return 130
-    except click.exceptions.ClickException as exc:
+    except _click_exc.ClickException as exc:
         exc.show()
-        return exc.exit_code
-    except click.exceptions.Exit as exc:
         return exc.exit_code
     except typer.Exit as exc:
         return exc.exit_code

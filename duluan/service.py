@@ -5,6 +5,7 @@ stops after it)."""
 from __future__ import annotations
 
 import logging
+import signal
 from typing import Any
 
 from duluan.context import AppContext
@@ -48,6 +49,11 @@ def serve(ctx: AppContext, host: str | None = None, port: int | None = None, sch
     config = uvicorn.Config(app, host=host or ctx.settings.web.host, port=port if port is not None else ctx.settings.web.port,
                             log_level="info", proxy_headers=False)
     server = uvicorn.Server(config)
+    # uvicorn re-raises the signal that stopped it once it has shut down; with these handlers in
+    # place that is a no-op, so the scheduler is stopped below and the process exits 0.
+    stopped: list[int] = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda signum, _frame: stopped.append(signum))
     if sched is not None:
         sched.start()
         log.info("scheduler started with %d job(s)", len(sched.get_jobs()))
@@ -57,3 +63,4 @@ def serve(ctx: AppContext, host: str | None = None, port: int | None = None, sch
         if sched is not None:
             sched.shutdown(wait=False)
         ctx.close()
+        log.info("stopped cleanly")
