@@ -28,6 +28,7 @@ from index.query_parser import And, Node, Not, Or, Term, exact_phrases, parse_qu
 SCHEMA_VERSION = 2
 _KEY_SLOTS = 1024  # keys per second of publication time
 TOTAL_CAP = 10_000
+RELEVANT_THRESHOLD = 0.5  # `Query.relevant_only`
 
 _MIGRATIONS: dict[int, list[str]] = {
     1: [
@@ -341,6 +342,9 @@ class SqliteIndex:
         if q.min_relevance is not None:
             conds.append(f"{alias}.relevance >= ?")
             args.append(q.min_relevance)
+        if q.relevant_only:  # about the city: the default threshold of Article.effective_relevant
+            conds.append(f"{alias}.relevance >= ?")
+            args.append(RELEVANT_THRESHOLD)
         if q.min_risk is not None:
             conds.append(f"{alias}.risk >= ?")
             args.append(q.min_risk)
