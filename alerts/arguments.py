@@ -27,6 +27,7 @@ from index.query_parser import index_tokens
 
 log = logging.getLogger("duluan.alerts.arguments")
 
+SIMILARITY_Z = 2.0  # an entry this many standard deviations above the library's mean similarity
 _FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n?(.*)\Z", re.S)
 # common words that say nothing about the subject
 _STOP = frozenset(
@@ -159,7 +160,7 @@ class _Embedder:
                 from enrichment import embeddings as emb  # optional, built by the enrichment area
             except ImportError:
                 return False
-            for name in ("embed_texts", "embed", "encode_texts", "encode"):
+            for name in ("embed_passages", "embed_texts", "embed"):
                 fn = getattr(emb, name, None)
                 if callable(fn):
                     self._fn = fn
@@ -177,17 +178,21 @@ class _Embedder:
             return None
         return [list(map(float, v)) for v in vecs]
 
-    def point_vector(self, p: TalkingPoint) -> list[float] | None:
-        key = f"{p.id}:{hash((p.title, p.summary, p.body[:600]))}"
+    def point_vectors(self, points: list[TalkingPoint]) -> list[list[float]] | None:
+        """Vectors of the entries' title + keywords (short texts embed more distinctly than
+        whole bodies), computed once per entry version."""
+        keys = [f"{p.id}:{hash((p.title, tuple(p.keywords)))}" for p in points]
         with self._lock:
-            if key in self._vectors:
-                return self._vectors[key]
-        out = self.embed([f"{p.title}. {p.summary} {p.body[:600]}"])
-        if out is None:
-            return None
+            missing = [(k, p) for k, p in zip(keys, points, strict=True) if k not in self._vectors]
+        if missing:
+            got = self.embed([f"{p.title}. {', '.join(p.keywords)}" for _, p in missing])
+            if got is None:
+                return None
+            with self._lock:
+                for (k, _), v in zip(missing, got, strict=True):
+                    self._vectors[k] = v
         with self._lock:
-            self._vectors[key] = out[0]
-        return out[0]
+            return [self._vectors[k] for k in keys]
 
 
 EMBEDDER = _Embedder()
@@ -237,30 +242,31 @@ def match_arguments(article_or_text: Article | str, topics: list[str] | None, la
     toks = index_tokens(text)
     token_set = set(toks)
     folded_text = " " + " ".join(toks) + " "
-    vec = None
+    # embedding similarity as a z-score across the library: e5 cosines are compressed
+    # (0.7-0.85 for almost anything), so only an entry that stands out from the others counts
+    sim_z: list[float] = [0.0] * len(pool)
     if use_embeddings and EMBEDDER.available():
         got = EMBEDDER.embed([text[:2000]])
-        vec = got[0] if got else None
+        pvs = EMBEDDER.point_vectors(pool) if got else None
+        if got and pvs and len(pool) >= 3:
+            sims = [_cosine(got[0], pv) for pv in pvs]
+            mean = sum(sims) / len(sims)
+            sd = math.sqrt(sum((x - mean) ** 2 for x in sims) / len(sims)) or 1.0
+            sim_z = [(x - mean) / sd for x in sims]
     scored: list[TalkingPoint] = []
-    for p in pool:
+    for p, z in zip(pool, sim_z, strict=True):
         shared = sorted(set(p.topics) & set(topics))
         hits = _keyword_hits(p, folded_text, token_set)
         title_words = {t for t in index_tokens(p.title) if len(t) > 2 and t not in _STOP}
         overlap = len(title_words & token_set) / len(title_words) if title_words else 0.0
-        score = 3.0 * len(shared) + 1.0 * min(len(hits), 5) + 1.0 * overlap
-        sim = 0.0
-        if vec is not None:
-            pv = EMBEDDER.point_vector(p)
-            if pv is not None:
-                sim = _cosine(vec, pv)
-                score += 4.0 * max(0.0, sim - 0.75)  # only clearly similar texts add weight
-        if not shared and not hits and sim < 0.82:
+        score = 3.0 * len(shared) + 1.0 * min(len(hits), 5) + 1.0 * overlap + 1.0 * max(0.0, z - 1.0)
+        if not shared and not hits and z < SIMILARITY_Z:
             continue
         if language and p.languages and language in p.languages:
             score += 0.25
         matched = [f"chủ đề {t}" for t in shared] + [f"từ khóa «{h}»" for h in hits[:5]]
-        if sim >= 0.82:
-            matched.append(f"tương đồng ngữ nghĩa {sim:.2f}")
+        if z >= SIMILARITY_Z:
+            matched.append(f"tương đồng ngữ nghĩa (z = {z:.1f})")
         scored.append(p.model_copy(update={"score": round(score, 3), "matched": matched}))
     scored.sort(key=lambda p: (-p.score, p.id))
     return scored[:limit]

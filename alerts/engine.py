@@ -1,11 +1,170 @@
-"""Alert engine (placeholder until the alerts issue lands): evaluated on every indexed batch."""
+"""The alert engine. `evaluate_batch` runs on every batch the pipeline indexes (not on a slow
+timer): rules are compiled once, each article is tokenised once, and matches become alerts —
+one open alert per (rule, story); later articles of the story attach to it and can escalate it.
+`run_aggregate_triggers` (volume spikes, story spread, first foreign pickup) and
+`retry_deliveries` run on the scheduler (`duluan.jobs`)."""
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+import os
+import threading
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import func
+
+from alerts.delivery import DISPATCHER, create_deliveries, deliver_due
+from alerts.records import (
+    already_alerted,
+    attach_article,
+    create_alert,
+    escalate,
+    find_open,
+    route_agency,
+    talking_points_for,
+)
+from alerts.rules import ArticleFeatures, CompiledRule, compile_rules, load_rules, raise_severity
+from duluan.db import AlertRecord, AlertRule
 from duluan.models import Article
 
+if TYPE_CHECKING:
+    from duluan.context import AppContext
 
-def evaluate_batch(ctx: Any, articles: list[Article]) -> list[Any]:
-    return []
+log = logging.getLogger("duluan.alerts.engine")
+
+_RULES: dict[int, tuple[Any, tuple[Any, ...], list[CompiledRule]]] = {}
+_RULES_LOCK = threading.Lock()
+# one engine pass at a time per process: dedup reads then writes
+_EVAL_LOCK = threading.Lock()
+
+
+def _signature(ctx: AppContext) -> tuple[Any, ...]:
+    path = ctx.settings.config_dir / "alerts.yaml"
+    try:
+        mtime = os.stat(path).st_mtime_ns
+    except OSError:
+        mtime = 0
+    with ctx.session() as s:
+        n, latest = s.query(func.count(AlertRule.id), func.max(AlertRule.updated_at)).one()
+    return (mtime, n, latest)
+
+
+def compiled_rules(ctx: AppContext) -> list[CompiledRule]:
+    """The enabled rules, compiled; reloaded when alerts.yaml or a UI rule changes."""
+    sig = _signature(ctx)
+    with _RULES_LOCK:
+        hit = _RULES.get(id(ctx))
+        if hit is not None and hit[0] is ctx and hit[1] == sig:
+            return hit[2]
+        compiled = compile_rules(load_rules(ctx))
+        _RULES[id(ctx)] = (ctx, sig, compiled)
+        return compiled
+
+
+def match_batch(rules: list[CompiledRule], articles: list[Article],
+                relevance_threshold: float = 0.5) -> list[tuple[CompiledRule, Article, list[str]]]:
+    """Every (rule, article, reasons) that matches; pure and in memory (benchmarked)."""
+    out = []
+    for a in articles:
+        f = ArticleFeatures.of(a, relevance_threshold)
+        for cr in rules:
+            reasons = cr.match(f)
+            if reasons is not None:
+                out.append((cr, a, reasons))
+    return out
+
+
+def _title(article: Article) -> str:
+    return article.title_vi or article.title or article.url
+
+
+def evaluate_batch(ctx: AppContext, articles: list[Article], now: datetime | None = None,
+                   deliver: bool = True) -> list[AlertRecord]:
+    """Match the batch against every rule and store alerts; returns the alerts created or
+    escalated. Deliveries are queued and sent in the background (the inbox has them at once)."""
+    if not articles:
+        return []
+    rules = compiled_rules(ctx)
+    hits = match_batch(rules, articles, ctx.settings.enrichment.relevance_threshold) if rules else []
+    touched: dict[str, AlertRecord] = {}
+    notify: list[str] = []
+    with _EVAL_LOCK, ctx.session() as s:
+        for cr, a, reasons in hits:
+            r = cr.rule
+            key = f"{r.id}:{a.story_id}" if a.story_id else f"{r.id}:a:{a.id}"
+            when = now or datetime.now(UTC)
+            if already_alerted(s, key, a.id):
+                continue
+            rec = find_open(s, key)
+            if rec is None:
+                topics = a.effective_topics()
+                agency = route_agency(ctx.city, topics, r.agency)
+                rec = create_alert(
+                    s, ctx, rule_id=r.id, dedup_key=key, kind="article", severity=r.severity,
+                    title=_title(a), reasons=reasons, agency=agency, article=a, story_id=a.story_id,
+                    channels=list(r.channels), talking_points=talking_points_for(ctx, a, topics), now=when)
+                s.flush()
+                create_deliveries(s, ctx, rec, r.channels, now=when)
+                touched[rec.id] = rec
+                notify.append(rec.id)
+                log.info("alert %s: rule %s fired on %s (source %s)", rec.id, r.id, a.url, a.source_id)
+                continue
+            attach_article(s, rec, a, now=when)
+            data = rec.data or {}
+            steps = int(len(data.get("outlets", [])) >= r.escalate_outlets) + \
+                int(len(data.get("countries", [])) >= r.escalate_countries)
+            target = raise_severity(data.get("base_severity", r.severity), steps)
+            reason = (f"câu chuyện đã có {len(data.get('outlets', []))} cơ quan báo chí, "
+                      f"{len(data.get('countries', []))} quốc gia")
+            if steps and escalate(s, rec, target, reason, now=when):
+                s.flush()
+                create_deliveries(s, ctx, rec, [c for c in r.channels if c != "inbox"], now=when)
+                notify.append(rec.id)
+            touched[rec.id] = rec
+        s.commit()
+    pickups = _pickups(ctx, articles, now)
+    for rec in pickups:
+        touched[rec.id] = rec
+        notify.append(rec.id)
+    if deliver and notify:
+        DISPATCHER.submit(ctx, list(dict.fromkeys(notify)))
+    return list(touched.values())
+
+
+def _pickups(ctx: AppContext, articles: list[Article], now: datetime | None) -> list[AlertRecord]:
+    """First foreign pickup, checked right away for the batch's foreign articles in a story."""
+    from alerts.triggers import check_foreign_pickup, load_triggers
+
+    story_ids = sorted({a.story_id for a in articles if a.story_id and str(a.source_kind) == "foreign"})
+    if not story_ids:
+        return []
+    trig = load_triggers(ctx).foreign_pickup
+    if not trig.enabled:
+        return []
+    try:
+        return check_foreign_pickup(ctx, story_ids, trig, now=now)
+    except Exception:  # noqa: BLE001 - the scheduled pass retries; never break the pipeline
+        log.exception("foreign-pickup check failed for stories %s", ", ".join(story_ids))
+        return []
+
+
+def run_aggregate_triggers(ctx: AppContext, now: datetime | None = None, deliver: bool = True) -> str:
+    """Scheduled pass: volume spikes per topic, story spread, first foreign pickup."""
+    from alerts.triggers import run_all
+
+    created = run_all(ctx, now=now)
+    if deliver and created:
+        DISPATCHER.submit(ctx, [r.id for r in created])
+    return f"{len(created)} aggregate alert(s) created or escalated"
+
+
+def retry_deliveries(ctx: AppContext, now: datetime | None = None) -> str:
+    """Scheduled pass: attempt every due delivery (failed ones after their backoff)."""
+    counts = deliver_due(ctx, now=now)
+    return ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "nothing due"
+
+
+def wait_for_deliveries(timeout: float | None = 30.0) -> None:
+    """Block until the background deliveries queued so far are done (CLI, tests, benchmarks)."""
+    DISPATCHER.wait(timeout)
