@@ -1,0 +1,11 @@
+"""The topic codes every area uses (the enrichment engineer's `config/topics.yaml` defines them;
+this list is the agreed set, used when that file is absent or for ordering)."""
+
+from __future__ import annotations
+
+SENSITIVE = ("sea_islands", "border_territory", "human_rights", "religion", "democracy", "ethnic_groups",
+             "security_defence", "hostile_distortion")
+IMAGE = ("investment", "trade", "tourism", "culture", "asean_integration", "fta", "digital_transformation",
+         "smart_city", "science_technology", "economy", "society", "environment", "flooding", "traffic", "land",
+         "public_health", "education", "overseas_vietnamese", "laos_cambodia")
+ALL = SENSITIVE + IMAGE
