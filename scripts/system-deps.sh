@@ -3,7 +3,7 @@
 # fonts with full Vietnamese coverage (charts, PDF), PostgreSQL (operational-DB tests), Pango
 # (WeasyPrint). Installs only what is missing; needs root (or sudo) for that.
 set -euo pipefail
-PKGS=(chromium poppler-utils fonts-dejavu-core fonts-noto-core postgresql libpango-1.0-0 libpangoft2-1.0-0)
+PKGS=(chromium poppler-utils fonts-dejavu-core fonts-noto-core fonts-noto-cjk postgresql libpango-1.0-0 libpangoft2-1.0-0)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
