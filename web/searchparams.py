@@ -105,8 +105,11 @@ def rule_definition(rule_id: str, name: str, params: dict[str, Any], severity: s
     if params.get("q"):
         d["query"] = params["q"]
     for field, attr in MULTI.items():
-        if params.get(field):
-            d[attr] = [int(v) for v in params[field]] if field == "sentiment" else list(params[field])
+        if params.get(field) and field != "sentiment":
+            d[attr] = list(params[field])
+    if params.get("sentiment"):
+        # rules filter "at most this sentiment": the most positive value the search allowed
+        d["max_sentiment"] = max(int(v) for v in params["sentiment"])
     if params.get("min_risk"):
         d["min_risk"] = float(params["min_risk"])
     return d

@@ -130,10 +130,7 @@ def perform(ctx: Any, alert_id: str, actor: str, form: dict[str, str]) -> None:
                 wf.add_note(s, alert_id, actor, note)
             else:
                 raise WorkflowError(f"unknown action {action!r}")
-            from duluan.db import audit
-
-            audit(s, actor, f"alert.{action}", alert_id, **{k: v for k, v in form.items() if k != "csrf_token"})
-            s.commit()
+            s.commit()  # the workflow writes the history and the audit entry
         except DuluanError as exc:
             s.rollback()
             raise HTTPException(409, str(exc)) from None
