@@ -112,6 +112,7 @@ def create_alert(session: Any, ctx: AppContext, *, rule_id: str, dedup_key: str,
                       severity=severity, state="new", title=title[:500], data=data, agency=agency,
                       dedup_key=dedup_key)
     session.add(rec)
+    session.flush()  # the history row refers to it (no ORM relationship orders the inserts)
     session.add(AlertHistory(alert_id=rec.id, at=now, actor="system", action="create",
                              detail={"rule": rule_id, "severity": severity, "agency": agency, "reasons": reasons}))
     audit(session, "system", "alert.create", rec.id, rule=rule_id, severity=severity, agency=agency)

@@ -1,0 +1,113 @@
+"""Real loopback servers for the alert channel tests: an SMTP server (aiosmtpd) that keeps every
+message it receives, and an HTTP webhook receiver that verifies signatures and can be told to
+fail a number of times (or always)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class _Keep:
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], bytes]] = []
+        self.event = threading.Event()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd API
+        self.messages.append((list(envelope.rcpt_tos), bytes(envelope.original_content or envelope.content)))
+        self.event.set()
+        return "250 Message accepted for delivery"
+
+
+class SmtpServer:
+    """aiosmtpd on 127.0.0.1; `messages` holds (recipients, raw bytes)."""
+
+    def __init__(self) -> None:
+        self.handler = _Keep()
+        self.port = free_port()
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+
+    def start(self) -> SmtpServer:
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+    @property
+    def raw(self) -> list[bytes]:
+        return [m[1] for m in self.handler.messages]
+
+    def parsed(self) -> list[EmailMessage]:
+        return [message_from_bytes(r, policy=policy.default) for r in self.raw]  # type: ignore[misc]
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class HookBehaviour:
+    fail_first: int = 0  # answer 500 to this many requests, then 200
+    always_fail: bool = False
+    calls: int = 0
+    received: list[Received] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    event: threading.Event = field(default_factory=threading.Event)
+
+
+class WebhookReceiver:
+    """A real HTTP server; records every POST (also the failed ones) in `behaviour.received`."""
+
+    def __init__(self, fail_first: int = 0, always_fail: bool = False) -> None:
+        self.behaviour = HookBehaviour(fail_first=fail_first, always_fail=always_fail)
+        b = self.behaviour
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server API
+                length = int(self.headers.get("Content-Length", "0"))
+                body = self.rfile.read(length)
+                with b.lock:
+                    b.calls += 1
+                    b.received.append(Received(self.path, {k: v for k, v in self.headers.items()}, body))
+                    fail = b.always_fail or b.calls <= b.fail_first
+                self.send_response(500 if fail else 200)
+                self.send_header("Content-Type", "text/plain")
+                self.end_headers()
+                self.wfile.write(b"no" if fail else b"ok")
+                b.event.set()
+
+            def log_message(self, *args: Any) -> None:
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hook"
+
+    def start(self) -> WebhookReceiver:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
