@@ -26,8 +26,14 @@ ACTION_VI = {
     "create": "phát hiện", "created": "phát hiện", "acknowledge": "tiếp nhận", "acknowledged": "tiếp nhận",
     "assign": "giao xử lý", "assigned": "giao xử lý", "respond": "phản hồi", "responded": "phản hồi",
     "close": "kết thúc", "closed": "kết thúc", "comment": "ghi chú", "note": "ghi chú",
-    "escalate": "báo cáo vượt cấp", "reopen": "mở lại",
+    "escalate": "nâng mức cảnh báo", "reopen": "mở lại",
 }
+RESPONSE_VI = {
+    "statement": "Ra thông cáo / phát ngôn", "press_conference": "Họp báo",
+    "correction_requested": "Đề nghị cải chính", "no_action": "Không xử lý (có lý do)",
+}
+# system bookkeeping that says nothing about how the alert was handled
+_QUIET = ("update", "attach", "delivery")
 
 
 def _aware(dt: datetime | None) -> datetime | None:
@@ -147,10 +153,14 @@ def alerts_for_period(session: Any, since: datetime, until: datetime, tz: str,
             continue
         handling = []
         for h in history.get(r.id, []):
+            if h.action.startswith(_QUIET):
+                continue
             what = ACTION_VI.get(h.action, h.action)
-            note = ""
-            if isinstance(h.detail, dict):
-                note = str(h.detail.get("note") or h.detail.get("response") or h.detail.get("agency") or "")
+            detail = h.detail if isinstance(h.detail, dict) else {}
+            bits = [RESPONSE_VI.get(str(detail.get("response")), str(detail.get("response") or "")),
+                    agency_names.get(str(detail.get("agency") or ""), str(detail.get("agency") or "")),
+                    str(detail.get("note") or "")]
+            note = " — ".join(b for b in bits if b)
             handling.append(f"{fmt_local(h.at, tz)} {what} ({h.actor}){': ' + note if note else ''}")
         data = r.data if isinstance(r.data, dict) else {}
         rows.append(AlertRow(

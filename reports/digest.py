@@ -62,6 +62,18 @@ def _candidates(index: Any, period: Period, threshold: float) -> list[Article]:
     return list(seen.values())
 
 
+def _story_outlets(index: Any, period: Period, threshold: float, story_id: str, shown: str,
+                   source_names: dict[str, str]) -> list[str]:
+    """The other outlets that ran the story during the day (names as the articles carry them)."""
+    page = index.search(relevant_query(period, threshold, story_id=story_id, limit=200))
+    names: list[str] = []
+    for a in page.items:
+        name = a.source_name or source_names.get(a.source_id, a.source_id)
+        if name != shown and name not in names:
+            names.append(name)
+    return names
+
+
 def build_digest(index: Any, period: Period, threshold: float, alerts: AlertSummary, topics: TopicNames,
                  source_names: dict[str, str], now: datetime | None = None) -> DigestData:
     """Everything the digest shows for one day (`period`), read through the ArticleIndex contract."""
@@ -70,10 +82,6 @@ def build_digest(index: Any, period: Period, threshold: float, alerts: AlertSumm
     prev = compute_figures(index, period.previous(), threshold, detail=False)
     arts = sorted(_candidates(index, period, threshold), key=_rank)
     # one entry per story: the best-ranked article stands for it, with every outlet that ran it
-    story_outlets: dict[str, list[str]] = {}
-    if any(a.story_id for a in arts):
-        for st in index.stories(relevant_query(period, threshold), limit=500, min_articles=2):
-            story_outlets[st.id] = [source_names.get(o, o) for o in st.outlets]
     chosen: list[ArticleItem] = []
     seen_stories: set[str] = set()
     for a in arts:
@@ -82,8 +90,7 @@ def build_digest(index: Any, period: Period, threshold: float, alerts: AlertSumm
         item = article_item(a, tz, source_names)
         if a.story_id:
             seen_stories.add(a.story_id)
-            others = [o for o in story_outlets.get(a.story_id, []) if o != item.outlet]
-            item.outlets = others
+            item.outlets = _story_outlets(index, period, threshold, a.story_id, item.outlet, source_names)
         chosen.append(item)
         if len(chosen) >= MAX_ITEMS:
             break
