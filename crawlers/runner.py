@@ -1,0 +1,400 @@
+"""Running a crawl: discovery (feeds with conditional GET, sitemaps, listing pages, search
+connectors) in this process, dedup against the index and the fetch log, then Scrapy in a CHILD
+process (Twisted's reactor cannot restart) whose pages stream back and go through
+`ctx.pipeline.process_raw` (extract → enrich → index → alerts) in batches.
+
+Every candidate ends as indexed, dropped (no article) or a counted failure with its reason;
+nothing is lost silently and no fault on one URL or feed stops the crawl.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from crawlers.candidates import Candidate, dedup_candidates
+from crawlers.feeds import poll_feed
+from crawlers.health import record_articles, record_poll, refresh_daily_counts
+from crawlers.http import Fetcher
+from crawlers.listings import poll_listing
+from crawlers.safety import check_url
+from crawlers.sitemaps import crawl_sitemap
+from duluan.errors import DuluanError
+from duluan.models import Kind, RawArticle, Source, article_id, canonicalize_url
+
+if TYPE_CHECKING:
+    from duluan.context import AppContext
+
+log = logging.getLogger("crawlers.runner")
+
+PRIVATE_NETWORKS = ["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
+                    "fc00::/7", "localhost"]
+BATCH = 25
+
+
+@dataclass
+class CrawlReport:
+    """What one crawl did, for the CLI, the scheduler's job log and tests."""
+
+    sources: int = 0
+    polls: int = 0
+    not_modified: int = 0
+    candidates: int = 0
+    skipped_known: int = 0
+    fetched: int = 0
+    indexed: int = 0
+    no_article: int = 0
+    failed: int = 0
+    failures: list[tuple[str, str]] = field(default_factory=list)
+    poll_errors: list[tuple[str, str]] = field(default_factory=list)
+    indexed_ids: list[str] = field(default_factory=list)
+    elapsed_s: float = 0.0
+
+    @property
+    def lost(self) -> int:
+        """Candidates sent to the fetcher that ended in no outcome at all (must be 0)."""
+        return self.candidates - self.skipped_known - self.fetched - self.failed
+
+    def summary(self) -> str:
+        return (f"{self.sources} source(s), {self.polls} poll(s) ({self.not_modified} unchanged), "
+                f"{self.candidates} candidate(s), {self.skipped_known} already known, {self.fetched} fetched, "
+                f"{self.indexed} indexed, {self.no_article} without article, {self.failed} failed, "
+                f"{len(self.poll_errors)} poll error(s) in {self.elapsed_s:.1f}s")
+
+
+# ---------------------------------------------------------------- discovery
+
+
+def _source_tz(source: Source) -> str:
+    return "Asia/Ho_Chi_Minh" if source.country == "VN" else "UTC"
+
+
+def discover_source(ctx: AppContext, fetcher: Fetcher, source: Source, report: CrawlReport) -> list[Candidate]:
+    """Poll a source's feeds (conditionally), sitemaps and listing pages; failures are recorded on
+    the source's health and the report, and the other documents are still polled."""
+    from duluan.db import FeedState
+
+    out: list[Candidate] = []
+    with ctx.session() as s:
+        for url in source.feeds:
+            report.polls += 1
+            state = s.get(FeedState, url)
+            try:
+                res = poll_feed(fetcher, url, source.id, state.etag if state else None,
+                                state.last_modified if state else None, tz=_source_tz(source))
+            except DuluanError as exc:
+                log.warning("feed %s (source %s) failed: %s", url, source.id, exc)
+                report.poll_errors.append((url, str(exc)))
+                record_poll(s, source.id, ok=False, error=f"{url}: {exc}")
+                s.commit()
+                continue
+            if state is None:
+                state = FeedState(url=url)
+                s.add(state)
+            state.last_checked = datetime.now(UTC)
+            state.last_status = res.status
+            if not res.not_modified:
+                state.etag, state.last_modified = res.etag, res.last_modified
+            else:
+                report.not_modified += 1
+            if res.bozo:
+                report.poll_errors.append((url, f"ill-formed feed (parsed {len(res.candidates)} entries): {res.bozo_reason}"))
+            record_poll(s, source.id, ok=True, latency_ms=res.elapsed_ms)
+            out.extend(res.candidates)
+            s.commit()
+        for url in source.sitemaps:
+            report.polls += 1
+            t0 = time.perf_counter()
+            try:
+                sm = crawl_sitemap(fetcher, url, source.id)
+            except DuluanError as exc:
+                log.warning("sitemap %s (source %s) failed: %s", url, source.id, exc)
+                report.poll_errors.append((url, str(exc)))
+                record_poll(s, source.id, ok=False, error=f"{url}: {exc}")
+                s.commit()
+                continue
+            report.poll_errors.extend(sm.errors)
+            record_poll(s, source.id, ok=True, latency_ms=(time.perf_counter() - t0) * 1000 / max(1, sm.fetched))
+            out.extend(sm.candidates)
+            s.commit()
+        for listing in source.listings:
+            report.polls += 1
+            t0 = time.perf_counter()
+            try:
+                out.extend(poll_listing(fetcher, listing, source.id))
+            except DuluanError as exc:
+                log.warning("listing %s (source %s) failed: %s", listing.url, source.id, exc)
+                report.poll_errors.append((listing.url, str(exc)))
+                record_poll(s, source.id, ok=False, error=f"{listing.url}: {exc}")
+                s.commit()
+                continue
+            record_poll(s, source.id, ok=True, latency_ms=(time.perf_counter() - t0) * 1000)
+            s.commit()
+    return out
+
+
+def _register_sources(ctx: AppContext, sources: list[Source]) -> None:
+    """Make outlets found by discovery (or ad-hoc crawls) known to this context's pipeline."""
+    known = {s.id for s in ctx.sources}
+    for src in sources:
+        if src.id not in known:
+            ctx.sources.append(src)
+            known.add(src.id)
+
+
+def adhoc_source(url: str) -> Source:
+    """A throwaway source for `duluan crawl --feed/--sitemap/--url` (not saved in the catalogue)."""
+    host = (urlsplit(url).hostname or "unknown").lower().removeprefix("www.")
+    slug = "".join(ch if ch.isalnum() else "-" for ch in host).strip("-")[:50] or "unknown"
+    vn = host.endswith(".vn")
+    return Source(id=f"adhoc-{slug}", name=host, homepage=f"{urlsplit(url).scheme}://{urlsplit(url).netloc}/",
+                  country="VN" if vn else "ZZ", language="vi" if vn else "en",
+                  kind=Kind.domestic if vn else Kind.foreign, enabled=False)
+
+
+def _filter_known(ctx: AppContext, cands: list[Candidate], report: CrawlReport) -> list[Candidate]:
+    """Drop candidates already in the index or fetched within `recent_fetch_hours`."""
+    from duluan.db import FetchLog
+
+    if not cands:
+        return []
+    in_index = ctx.index.exists([article_id(c.url) for c in cands])
+    recent: set[str] = set()
+    hours = ctx.settings.crawl.recent_fetch_hours
+    if hours:
+        since = datetime.now(UTC) - timedelta(hours=hours)
+        keys = [c.canonical for c in cands]
+        with ctx.session() as s:
+            for i in range(0, len(keys), 500):
+                rows = s.query(FetchLog.canonical_url).filter(
+                    FetchLog.canonical_url.in_(keys[i:i + 500]), FetchLog.fetched_at >= since,
+                    FetchLog.status.in_(["ok", "no-article"])).all()
+                recent.update(r[0] for r in rows)
+    out = []
+    for c in cands:
+        if article_id(c.url) in in_index or c.canonical in recent:
+            report.skipped_known += 1
+        else:
+            out.append(c)
+    return out
+
+
+# ---------------------------------------------------------------- fetching (child process)
+
+
+def _raw_from(record: dict[str, Any], cand: Candidate) -> RawArticle:
+    return RawArticle(url=cand.url, final_url=record.get("final_url"), source_id=cand.source_id,
+                      status=int(record.get("status") or 200), html=base64.b64decode(record.get("body") or ""),
+                      encoding=record.get("encoding"), redirects=record.get("redirects") or [],
+                      feed_title=cand.title, feed_summary=cand.summary, feed_published=cand.published,
+                      feed_language=cand.language)
+
+
+def fetch_candidates(ctx: AppContext, cands: list[Candidate], allow: list[str], report: CrawlReport,
+                     backoff: float = 0.5) -> None:
+    """Fetch candidates with Scrapy in a child process and hand pages to the pipeline in batches."""
+    from duluan.db import FetchLog
+
+    if not cands:
+        return
+    data_dir = ctx.settings.data_dir
+    (data_dir / "logs").mkdir(parents=True, exist_ok=True)
+    job = {"crawl": ctx.settings.crawl.model_dump(), "allow_private": allow, "backoff": backoff,
+           "cache_dir": str((data_dir / "httpcache").resolve()) if ctx.settings.crawl.http_cache else None,
+           "candidates": [{"url": c.url} for c in cands]}
+    by_source: dict[str, int] = {}
+    with tempfile.TemporaryDirectory(prefix="duluan-crawl-") as tmp:
+        job_path = Path(tmp) / "job.json"
+        job_path.write_text(json.dumps(job), encoding="utf-8")
+        with open(data_dir / "logs" / "scrapy.log", "ab") as errlog:
+            proc = subprocess.Popen([sys.executable, "-m", "crawlers.spiders.child", str(job_path)],
+                                    stdout=subprocess.PIPE, stderr=errlog, env=dict(os.environ))
+            done: set[int] = set()
+            batch: list[tuple[Candidate, RawArticle]] = []
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                try:
+                    rec = json.loads(line)
+                    i = int(rec["i"])
+                    cand = cands[i]
+                except (ValueError, KeyError, IndexError):
+                    log.warning("unreadable line from the crawl child: %r", line[:200])
+                    continue
+                if i in done:
+                    continue
+                done.add(i)
+                if rec.get("kind") == "page":
+                    report.fetched += 1
+                    batch.append((cand, _raw_from(rec, cand)))
+                    if len(batch) >= BATCH:
+                        _process_batch(ctx, batch, report, by_source)
+                        batch = []
+                else:
+                    _fail(ctx, cand, rec.get("reason", "unknown error"), report, FetchLog)
+            if batch:
+                _process_batch(ctx, batch, report, by_source)
+            rc = proc.wait()
+    for i, cand in enumerate(cands):
+        if i not in done:
+            _fail(ctx, cand, f"crawl child exited with code {rc} before fetching it", report, FetchLog)
+    with ctx.session() as s:
+        for sid, n in by_source.items():
+            record_articles(s, sid, n)
+        s.commit()
+
+
+def _fail(ctx: AppContext, cand: Candidate, reason: str, report: CrawlReport, fetch_log: Any) -> None:
+    log.warning("fetch failed for %s (source %s): %s", cand.url, cand.source_id, reason)
+    report.failed += 1
+    report.failures.append((cand.url, reason))
+    with ctx.session() as s:
+        s.merge(fetch_log(canonical_url=cand.canonical, source_id=cand.source_id, fetched_at=datetime.now(UTC),
+                          status="error", detail=reason[:2000]))
+        s.commit()
+
+
+def _process_batch(ctx: AppContext, batch: list[tuple[Candidate, RawArticle]], report: CrawlReport,
+                   by_source: dict[str, int]) -> None:
+    from duluan.db import FetchLog
+
+    result = ctx.pipeline.process_raw([raw for _, raw in batch])
+    report.indexed += result.indexed
+    report.indexed_ids.extend(result.ids)
+    report.no_article += result.dropped
+    failed_urls = {u: r for u, r in result.failures}
+    report.failures.extend(result.failures)
+    now = datetime.now(UTC)
+    with ctx.session() as s:
+        for cand, raw in batch:
+            bad = failed_urls.get(raw.url)
+            if bad is None:
+                by_source[cand.source_id] = by_source.get(cand.source_id, 0) + 1
+            s.merge(FetchLog(canonical_url=cand.canonical, source_id=cand.source_id, fetched_at=now,
+                             status="error" if bad else "ok", detail=(bad or "")[:2000]))
+        s.commit()
+
+
+# ---------------------------------------------------------------- entry points
+
+
+def crawl(ctx: AppContext, source_ids: list[str] | None = None, once: bool = True, feed: str | None = None,
+          sitemap: str | None = None, url: str | None = None, allow_private: bool = False,
+          discovery: bool | None = None) -> CrawlReport:
+    """Discover, fetch, extract and index. With `feed`/`sitemap`/`url` crawls that one ad-hoc
+    document; `allow_private` lets it reach loopback/private addresses. `once=False` keeps polling
+    due sources until interrupted (the service uses the scheduler job instead)."""
+    if not once:
+        while True:
+            log.info(crawl_due_sources(ctx))
+            time.sleep(60)
+    t0 = time.perf_counter()
+    report = CrawlReport()
+    allow = list(ctx.settings.crawl.allow_private) + (PRIVATE_NETWORKS if allow_private else [])
+    cands: list[Candidate] = []
+    adhoc = feed or sitemap or url
+    with Fetcher(ctx.settings.crawl, allow_private=allow) as fetcher:
+        if adhoc:
+            src = adhoc_source(adhoc)
+            src = src.model_copy(update={"feeds": [feed] if feed else [], "sitemaps": [sitemap] if sitemap else []})
+            _register_sources(ctx, [src])
+            report.sources = 1
+            if url:
+                check_url(url, allow)
+                cands.append(Candidate(url=url, source_id=src.id, via="url"))
+            cands.extend(discover_source(ctx, fetcher, src, report))
+        else:
+            wanted = set(source_ids or [])
+            sources = [s for s in ctx.sources if (s.id in wanted if wanted else s.enabled)]
+            missing = wanted - {s.id for s in sources}
+            if missing:
+                raise DuluanError(f"unknown source id(s): {', '.join(sorted(missing))} (see `duluan sources list`)")
+            report.sources = len(sources)
+            for src in sources:
+                cands.extend(discover_source(ctx, fetcher, src, report))
+            run_connectors = ctx.settings.crawl.discovery if discovery is None else discovery
+            if run_connectors and not wanted:
+                cands.extend(_discover_connectors(ctx, fetcher, report))
+    cands = dedup_candidates(cands)
+    report.candidates = len(cands)
+    explicit = {canonicalize_url(url)} if url else set()
+    todo = [c for c in cands if c.canonical in explicit] + _filter_known(
+        ctx, [c for c in cands if c.canonical not in explicit], report)
+    fetch_candidates(ctx, todo, allow, report)
+    report.elapsed_s = time.perf_counter() - t0
+    log.info("crawl done: %s", report.summary())
+    return report
+
+
+def _discover_connectors(ctx: AppContext, fetcher: Fetcher, report: CrawlReport) -> list[Candidate]:
+    from crawlers.discovery import discover_all
+
+    found = discover_all(fetcher, ctx.city, ctx.settings.crawl, list(ctx.sources))
+    _register_sources(ctx, list(found.sources.values()))
+    report.poll_errors.extend(found.errors)
+    report.polls += 1
+    return found.candidates
+
+
+def crawl_source(ctx: AppContext, source_id: str) -> CrawlReport:
+    """Crawl one catalogue source now."""
+    return crawl(ctx, [source_id])
+
+
+def due_sources(ctx: AppContext, now: datetime | None = None) -> list[str]:
+    """Enabled sources whose interval has passed since their last poll."""
+    from duluan.db import SourceHealth
+
+    now = now or datetime.now(UTC)
+    out = []
+    with ctx.session() as s:
+        health = {h.source_id: h for h in s.query(SourceHealth).all()}
+    for src in ctx.sources:
+        h = health.get(src.id)
+        enabled = src.enabled if h is None or h.enabled_override is None else h.enabled_override
+        if not enabled:
+            continue
+        if h is None or h.last_run is None or h.last_run <= now - timedelta(minutes=src.interval_minutes):
+            out.append(src.id)
+    return out
+
+
+def crawl_due_sources(ctx: AppContext) -> str:
+    """Scheduler job: poll every source whose interval has passed."""
+    due = due_sources(ctx)
+    if not due:
+        return "no source due"
+    return crawl(ctx, due, discovery=False).summary()
+
+
+def run_discovery(ctx: AppContext) -> str:
+    """Scheduler job: the foreign-press search connectors, then fetch what they found."""
+    if not ctx.settings.crawl.discovery:
+        return "discovery is off (crawl.discovery: false)"
+    t0 = time.perf_counter()
+    report = CrawlReport()
+    allow = list(ctx.settings.crawl.allow_private)
+    with Fetcher(ctx.settings.crawl, allow_private=allow) as fetcher:
+        cands = dedup_candidates(_discover_connectors(ctx, fetcher, report))
+    report.candidates = len(cands)
+    fetch_candidates(ctx, _filter_known(ctx, cands, report), allow, report)
+    report.elapsed_s = time.perf_counter() - t0
+    return report.summary()
+
+
+def update_health(ctx: AppContext) -> str:
+    """Scheduler job: refresh articles-per-day counts of every source."""
+    with ctx.session() as s:
+        n = refresh_daily_counts(s)
+        s.commit()
+    return f"health refreshed for {n} source(s)"
