@@ -45,6 +45,10 @@ class CrawlSettings(_Strict):
     http_cache: bool = True
     obey_robots: bool = True
     recent_fetch_hours: int = Field(default=24, ge=0)
+    discovery: bool = Field(default=True, description="run the foreign-press search connectors")
+    gdelt_url: str = "https://api.gdeltproject.org/api/v2/doc/doc"
+    google_news_url: str = "https://news.google.com/rss/search"
+    discovery_languages: list[str] = Field(default_factory=lambda: ["en", "fr", "de", "ja", "ko", "zh"])
 
 
 class SchedulerSettings(_Strict):
