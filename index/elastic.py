@@ -263,6 +263,48 @@ def _time_label(ms: int, kind: str, tz: ZoneInfo) -> str:
 
 # ------------------------------------------------------------------ the backend
 
+def client_from_url(url: str) -> tuple[Any, dict[str, str], str]:
+    """An Elasticsearch client for a store URL, its query options and a printable URL.
+
+    `elasticsearch://` / `es://` / `http://` speak plain HTTP, `elasticsearchs://` / `https://`
+    TLS. Query options: `index` (alias name, default duluan-articles), `refresh`
+    (wait_for|true|false), `shards`, `replicas`, `timeout` (seconds), `verify_certs=false`.
+    Credentials come from the environment: DULUAN_ES_API_KEY, or DULUAN_ES_USERNAME +
+    DULUAN_ES_PASSWORD (user:password in the URL is accepted for test clusters); the CA file
+    from DULUAN_ES_CA_FILE. No request is made here."""
+    from elasticsearch import Elasticsearch
+
+    parts = urlsplit(url)
+    scheme = {"elasticsearch": "http", "es": "http", "http": "http",
+              "elasticsearchs": "https", "ess": "https", "https": "https"}.get(parts.scheme)
+    if scheme is None or not parts.hostname:
+        raise ConfigError(f"store: cannot read Elasticsearch URL {url!r} (expected elasticsearch://host:9200)")
+    opts = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+    host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
+    node = f"{scheme}://{host}:{parts.port or 9200}{parts.path.rstrip('/')}"
+    kw: dict[str, Any] = {
+        "request_timeout": float(opts.get("timeout", 30)), "max_retries": 3, "retry_on_timeout": True,
+        "retry_on_status": (429, 502, 503, 504),
+    }
+    api_key = os.environ.get("DULUAN_ES_API_KEY")
+    user = os.environ.get("DULUAN_ES_USERNAME") or (unquote(parts.username) if parts.username else None)
+    password = os.environ.get("DULUAN_ES_PASSWORD") or (unquote(parts.password) if parts.password else None)
+    if api_key:
+        kw["api_key"] = api_key
+    elif user:
+        kw["basic_auth"] = (user, password or "")
+    ca = os.environ.get("DULUAN_ES_CA_FILE")
+    if ca:
+        if not os.path.isfile(ca):
+            raise ConfigError(f"DULUAN_ES_CA_FILE: no such file {ca!r}")
+        kw["ca_certs"] = ca
+    if opts.get("verify_certs", "").lower() in ("false", "0", "no"):
+        kw["verify_certs"] = False
+        kw["ssl_show_warn"] = False
+    safe = f"{scheme}://{host}:{parts.port or 9200}"
+    return Elasticsearch(node, **kw), opts, safe
+
+
 class ElasticIndex:
     """`ArticleIndex` over an Elasticsearch alias (8.x/9.x server; official Python client)."""
 
@@ -284,43 +326,10 @@ class ElasticIndex:
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> ElasticIndex:
         """Open `elasticsearch://host:9200` (plain HTTP) or `elasticsearchs://host:9200` (TLS);
-        `http(s)://` works too. Query options: `index` (alias name), `refresh`
-        (wait_for|true|false), `shards`, `replicas`, `verify_certs` (true|false). Credentials come
-        from the environment: DULUAN_ES_API_KEY, or DULUAN_ES_USERNAME + DULUAN_ES_PASSWORD; the
-        CA file from DULUAN_ES_CA_FILE."""
-        from elasticsearch import Elasticsearch
-
-        parts = urlsplit(url)
-        scheme = {"elasticsearch": "http", "es": "http", "http": "http",
-                  "elasticsearchs": "https", "ess": "https", "https": "https"}.get(parts.scheme)
-        if scheme is None or not parts.hostname:
-            raise ConfigError(f"store: cannot read Elasticsearch URL {url!r} (expected elasticsearch://host:9200)")
-        opts = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-        host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
-        node = f"{scheme}://{host}:{parts.port or 9200}{parts.path.rstrip('/')}"
-        kw: dict[str, Any] = {
-            "request_timeout": float(opts.get("timeout", 30)), "max_retries": 3, "retry_on_timeout": True,
-            "retry_on_status": (429, 502, 503, 504),
-        }
-        api_key = os.environ.get("DULUAN_ES_API_KEY")
-        user = os.environ.get("DULUAN_ES_USERNAME") or (unquote(parts.username) if parts.username else None)
-        password = os.environ.get("DULUAN_ES_PASSWORD") or (unquote(parts.password) if parts.password else None)
-        if api_key:
-            kw["api_key"] = api_key
-        elif user:
-            kw["basic_auth"] = (user, password or "")
-        ca = os.environ.get("DULUAN_ES_CA_FILE")
-        if ca:
-            if not os.path.isfile(ca):
-                raise ConfigError(f"DULUAN_ES_CA_FILE: no such file {ca!r}")
-            kw["ca_certs"] = ca
-        if opts.get("verify_certs", "").lower() in ("false", "0", "no"):
-            kw["verify_certs"] = False
-            kw["ssl_show_warn"] = False
+        see `client_from_url` for options and credentials."""
+        client, opts, safe = client_from_url(url)
         refresh_opt = opts.get("refresh", "wait_for").lower()
         refresh: str | bool = {"true": True, "false": False}.get(refresh_opt, refresh_opt)
-        client = Elasticsearch(node, **kw)
-        safe = f"{parts.scheme}://{parts.hostname}:{parts.port or 9200}"
         return cls(client, alias=opts.get("index", "duluan-articles"), refresh=refresh,
                    shards=int(opts.get("shards", 1)), replicas=int(opts.get("replicas", 0)), url=safe, **kwargs)
 
