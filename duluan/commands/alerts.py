@@ -87,7 +87,8 @@ def list_alerts(
     from duluan.timeutil import fmt_local
 
     t = Table(title=f"{len(rows)} cảnh báo (alerts)")
-    for col in ("id", "Thời gian", "Mức", "Trạng thái", "Đơn vị", "Bài", "Tiêu đề"):
+    t.add_column("id", no_wrap=True, min_width=12)
+    for col in ("Thời gian", "Mức", "Trạng thái", "Đơn vị", "Bài", "Tiêu đề"):
         t.add_column(col)
     for r in rows:
         t.add_row(r.id, fmt_local(r.created_at, ctx.settings.timezone), r.severity, r.state, r.agency or "",
