@@ -21,6 +21,7 @@ from sqlalchemy import (
     create_engine,
     event,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
@@ -46,12 +47,17 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+# JSON everywhere; JSONB on PostgreSQL, whose plain json type has no equality operator
+# (DISTINCT, UNION and GROUP BY over a row holding a JSON column would fail there).
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+    type_annotation_map = {dict[str, Any]: JSONType, list[Any]: JSONType}
 
 
 class User(Base):
@@ -106,14 +112,14 @@ class AuditLog(Base):
     actor: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(64))
     target: Mapped[str] = mapped_column(String(255), default="")
-    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
 
 
 class AlertRule(Base):
     __tablename__ = "alert_rules"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(255))
-    definition: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    definition: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     origin: Mapped[str] = mapped_column(String(16), default="config")  # config | ui
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
@@ -131,7 +137,7 @@ class AlertRecord(Base):
     severity: Mapped[str] = mapped_column(String(16), default="medium")
     state: Mapped[str] = mapped_column(String(16), default="new", index=True)
     title: Mapped[str] = mapped_column(Text, default="")
-    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # reasons, talking points, article ids
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)  # reasons, talking points, article ids
     agency: Mapped[str | None] = mapped_column(String(64), nullable=True)
     assignee: Mapped[str | None] = mapped_column(String(128), nullable=True)
     deadline: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -150,7 +156,7 @@ class AlertHistory(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
     actor: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(64))
-    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
 
 
 class Delivery(Base):
@@ -211,7 +217,7 @@ class CustomSource(Base):
 
     __tablename__ = "custom_sources"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    definition: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    definition: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     created_by: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
 
@@ -250,7 +256,7 @@ class SavedSearch(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(255))
-    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    params: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
 
 
@@ -277,8 +283,8 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    if url.startswith(("postgresql://", "postgres://")):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
     return create_engine(url, pool_pre_ping=True)
 
 
