@@ -24,7 +24,16 @@ from alerts.records import (
     route_agency,
     talking_points_for,
 )
-from alerts.rules import ArticleFeatures, CompiledRule, compile_rules, load_rules, raise_severity
+from alerts.rules import (
+    CHANNELS,
+    SEVERITIES,
+    ArticleFeatures,
+    CompiledRule,
+    compile_rules,
+    load_rules,
+    max_severity,
+    raise_severity,
+)
 from duluan.db import AlertRecord, AlertRule
 from duluan.models import Article
 
@@ -89,37 +98,49 @@ def evaluate_batch(ctx: AppContext, articles: list[Article], now: datetime | Non
     hits = match_batch(rules, articles, ctx.settings.enrichment.relevance_threshold) if rules else []
     touched: dict[str, AlertRecord] = {}
     notify: list[str] = []
+    by_rule = {cr.rule.id: cr.rule for cr in rules}
+    # one alert per article (or story) even when several rules match: the most severe rule
+    # leads, the others are listed among the reasons, and the channels are their union
+    grouped: dict[str, tuple[Article, list[tuple[CompiledRule, list[str]]]]] = {}
+    for cr, a, reasons in hits:
+        grouped.setdefault(a.id, (a, []))[1].append((cr, reasons))
     with _EVAL_LOCK, ctx.session() as s:
-        for cr, a, reasons in hits:
-            r = cr.rule
-            key = f"{r.id}:{a.story_id}" if a.story_id else f"{r.id}:a:{a.id}"
-            when = now or datetime.now(UTC)
-            if already_alerted(s, key, a.id):
+        for a, matches in grouped.values():
+            matches.sort(key=lambda m: -SEVERITIES.index(m[0].rule.severity))
+            keys = [f"{cr.rule.id}:{a.story_id}" if a.story_id else f"{cr.rule.id}:a:{a.id}" for cr, _ in matches]
+            if any(already_alerted(s, k, a.id) for k in keys):
                 continue
-            rec = find_open(s, key)
+            when = now or datetime.now(UTC)
+            lead, reasons = matches[0]
+            r = lead.rule
+            channels = [c for c in CHANNELS if any(c in cr.rule.channels for cr, _ in matches)]
+            reasons = reasons + [f"Cũng khớp quy tắc «{cr.rule.name}»" for cr, _ in matches[1:]]
+            rec = next((x for x in (find_open(s, k) for k in keys) if x is not None), None)
             if rec is None:
                 topics = a.effective_topics()
                 agency = route_agency(ctx.city, topics, r.agency)
                 rec = create_alert(
-                    s, ctx, rule_id=r.id, dedup_key=key, kind="article", severity=r.severity,
+                    s, ctx, rule_id=r.id, dedup_key=keys[0], kind="article", severity=r.severity,
                     title=_title(a), reasons=reasons, agency=agency, article=a, story_id=a.story_id,
-                    channels=list(r.channels), talking_points=talking_points_for(ctx, a, topics), now=when)
+                    channels=channels, talking_points=talking_points_for(ctx, a, topics), now=when)
+                rec.data = {**rec.data, "rules": [cr.rule.id for cr, _ in matches]}
                 s.flush()
-                create_deliveries(s, ctx, rec, r.channels, now=when)
+                create_deliveries(s, ctx, rec, channels, now=when)
                 touched[rec.id] = rec
                 notify.append(rec.id)
                 log.info("alert %s: rule %s fired on %s (source %s)", rec.id, r.id, a.url, a.source_id)
                 continue
             attach_article(s, rec, a, now=when)
+            own = by_rule.get(rec.rule_id, r)
             data = rec.data or {}
-            steps = int(len(data.get("outlets", [])) >= r.escalate_outlets) + \
-                int(len(data.get("countries", [])) >= r.escalate_countries)
-            target = raise_severity(data.get("base_severity", r.severity), steps)
+            steps = int(len(data.get("outlets", [])) >= own.escalate_outlets) + \
+                int(len(data.get("countries", [])) >= own.escalate_countries)
+            target = max_severity(raise_severity(data.get("base_severity", own.severity), steps), r.severity)
             reason = (f"câu chuyện đã có {len(data.get('outlets', []))} cơ quan báo chí, "
-                      f"{len(data.get('countries', []))} quốc gia")
-            if steps and escalate(s, rec, target, reason, now=when):
+                      f"{len(data.get('countries', []))} quốc gia" if steps else f"bài mới khớp quy tắc «{r.name}»")
+            if escalate(s, rec, target, reason, now=when):
                 s.flush()
-                create_deliveries(s, ctx, rec, [c for c in r.channels if c != "inbox"], now=when)
+                create_deliveries(s, ctx, rec, [c for c in channels if c != "inbox"], now=when)
                 notify.append(rec.id)
             touched[rec.id] = rec
         s.commit()

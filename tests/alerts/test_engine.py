@@ -130,3 +130,25 @@ def test_in_memory_query_matches_the_index(ctx):
         assert mem == idx, q
     rule = CompiledRule.of(Rule(id="q", name="q", query='("ngập lụt" OR flood*) -"Hà Nội"', about_city=False))
     assert {a.id for _, a, _ in match_batch([rule], docs)} == {docs[0].id, docs[1].id}
+
+
+def test_several_rules_on_one_article_make_one_alert(make_ctx):
+    ctx = make_ctx()
+    a = article(topics=("sea_islands", "hostile_distortion"), title="Saigon 'distorts' island history, says report")
+    hits = evaluate_batch(ctx, [a])
+    assert len(hits) == 1
+    [rec] = _alerts(ctx)
+    assert rec.rule_id == "hostile-distortion"  # the most severe rule leads
+    assert rec.severity == "critical" and rec.agency == "congan"
+    assert set(rec.data["rules"]) == {"hostile-distortion", "foreign-sea-islands-border"}
+    assert any("Cũng khớp quy tắc" in r for r in rec.data["reasons"])
+    # a later article of the same story that only matches a lesser rule attaches to this alert
+    evaluate_batch(ctx, [article(topics=("sea_islands",), story=None, title="Another island piece")])
+    assert len(_alerts(ctx)) == 2  # different story (none): its own alert
+    b = article(topics=("sea_islands",), title="Follow-up")
+    a2 = a.model_copy(update={"story_id": "st-x"})
+    b = b.model_copy(update={"story_id": "st-x"})
+    evaluate_batch(ctx, [a2])
+    n = len(_alerts(ctx))
+    evaluate_batch(ctx, [b])
+    assert len(_alerts(ctx)) == n
