@@ -362,7 +362,7 @@ class ElasticIndex:
             "priority": 200,
             "template": {"settings": index_settings(self._has_icu(), self.shards, self.replicas),
                          "mappings": index_mappings()},
-            "_meta": {"duluan_mapping_version": MAPPING_VERSION},
+            "meta": {"duluan_mapping_version": MAPPING_VERSION},
         }
 
     def _ensure(self) -> None:
