@@ -1,0 +1,308 @@
+"""Topics: multi-label tagging over the taxonomy in `config/topics.yaml`, with scores.
+
+Two kinds of evidence are combined:
+- terms per topic in vi/en/fr/zh/ja/ko/ru…, matched on word n-grams of the folded text (so
+  "ùn tắc" also matches "un tac"), except one-syllable terms with diacritics ("lũ", "Lào"),
+  which must match with their diacritics, upper-case acronyms (AI, FDI), which must match in
+  upper case, and plain-ASCII terms, which only match plain-ASCII text; Chinese and Japanese
+  terms are matched as substrings;
+- for Vietnamese, a linear classifier over TF-IDF of syllable uni/bigrams trained on the real
+  VNTC news corpus mapped onto the taxonomy (`enrichment/training/train_topics.py`; the model
+  ships as `enrichment/models/topics_vi.npz`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from duluan.errors import ConfigError
+from duluan.models import Article, TopicScore
+from duluan.text import fold
+
+METHOD = "terms+tfidf-lr@1"
+
+SENSITIVE = ("sea_islands", "border_territory", "human_rights", "religion", "democracy", "ethnic_groups",
+             "security_defence", "hostile_distortion")
+IMAGE = ("investment", "trade", "tourism", "culture", "asean_integration", "fta", "digital_transformation",
+         "smart_city", "science_technology", "economy", "society", "environment", "flooding", "traffic", "land",
+         "public_health", "education", "overseas_vietnamese", "laos_cambodia")
+CODES = SENSITIVE + IMAGE
+REQUIRED_LANGS = ("vi", "en", "fr", "zh", "ja")
+
+FIELD_WEIGHT = {"title": 2.5, "lead": 1.5, "body": 1.0}
+TERM_SCALE = 2.5  # term score = 1 - exp(-evidence / TERM_SCALE)
+THRESHOLD = 0.5  # a topic is assigned from this score
+MAX_TOPICS = 4
+MAX_NGRAM = 6
+_WORD_RE = re.compile(r"\w+", re.UNICODE)
+_NOBOUNDARY_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0eff\u1780-\u17ff]")
+
+
+class TopicDef(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name_vi: str
+    name_en: str
+    sensitive: bool
+    terms: dict[str, list[str]] = Field(description="language code -> terms")
+
+
+class TopicsFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    version: int = 1
+    topics: dict[str, TopicDef]
+
+
+def load_topics(config_dir: Path) -> TopicsFile:
+    """Read and validate `topics.yaml`: every code of the shared list, each with terms in
+    vi/en/fr/zh/ja and the sensitive flag matching the shared list."""
+    path = Path(config_dir) / "topics.yaml"
+    if not path.exists():
+        raise ConfigError(f"{path}: topics file not found")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    try:
+        tf = TopicsFile.model_validate(data)
+    except ValidationError as exc:
+        lines = [f"{path}: {'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+        raise ConfigError("\n".join(lines)) from exc
+    problems = []
+    for code in CODES:
+        if code not in tf.topics:
+            problems.append(f"{path}: topics.{code}: missing (the shared topic codes are fixed)")
+    for code, t in tf.topics.items():
+        if code not in CODES:
+            problems.append(f"{path}: topics.{code}: unknown code (expected one of: {', '.join(CODES)})")
+            continue
+        if t.sensitive != (code in SENSITIVE):
+            problems.append(f"{path}: topics.{code}.sensitive: expected {code in SENSITIVE}")
+        for lang in REQUIRED_LANGS:
+            if not [x for x in t.terms.get(lang, []) if str(x).strip()]:
+                problems.append(f"{path}: topics.{code}.terms.{lang}: needs at least one term")
+    if problems:
+        raise ConfigError("\n".join(problems))
+    return tf
+
+
+def check_config(config_dir: Path) -> str:
+    """For `duluan config check`: the topics file is valid; returns a one-line summary."""
+    tf = load_topics(Path(config_dir))
+    n_terms = sum(len(v) for t in tf.topics.values() for v in t.terms.values())
+    return f"{len(tf.topics)} topics ({len(SENSITIVE)} sensitive), {n_terms} terms"
+
+
+# ------------------------------------------------------------------------ term matching
+
+@dataclass(frozen=True)
+class _Term:
+    code: str
+    text: str
+    mode: str  # "folded" | "exact" (diacritics) | "case" (acronym) | "ascii"
+    weight: float
+
+
+def _tokens(text: str) -> list[tuple[str, int, int]]:
+    return [(m.group(0), m.start(), m.end()) for m in _WORD_RE.finditer(text)]
+
+
+class TermMatcher:
+    """Terms of every topic indexed by their folded word n-gram."""
+
+    def __init__(self, topics: TopicsFile):
+        self.by_key: dict[tuple[str, ...], list[_Term]] = {}
+        self.cjk: dict[str, list[str]] = {}
+        for code, t in topics.topics.items():
+            for terms in t.terms.values():
+                for raw in terms:
+                    term = str(raw).strip()
+                    if not term:
+                        continue
+                    if _NOBOUNDARY_RE.search(term):
+                        self.cjk.setdefault(term.lower(), []).append(code)
+                        continue
+                    key = tuple(w for w, _, _ in _tokens(fold(term)))
+                    if not key or len(key) > MAX_NGRAM:
+                        continue
+                    if term.isupper() and len(key) == 1 and len(term) <= 6:
+                        mode = "case"
+                    elif term.isascii():
+                        mode = "ascii"
+                    elif len(key) == 1:
+                        mode = "exact"
+                    else:
+                        mode = "folded"
+                    weight = 1.0 if len(key) == 1 else 1.4
+                    self.by_key.setdefault(key, []).append(_Term(code, term, mode, weight))
+        self._cjk_re = (
+            re.compile("|".join(re.escape(k) for k in sorted(self.cjk, key=len, reverse=True))) if self.cjk else None
+        )
+
+    def _ok(self, term: _Term, span: str) -> bool:
+        if term.mode == "folded":
+            return True
+        if term.mode == "ascii":
+            return span.isascii()
+        if term.mode == "case":
+            return span == term.text
+        return span.lower() == term.text.lower()
+
+    def find(self, text: str) -> list[tuple[str, str, int]]:
+        """(topic code, matched term, start offset) for every term occurrence in one text."""
+        if not text:
+            return []
+        out: list[tuple[str, str, int]] = []
+        toks = _tokens(text)
+        folded = [fold(w) for w, _, _ in toks]
+        n = len(toks)
+        i = 0
+        while i < n:
+            hit = 0
+            for size in range(min(MAX_NGRAM, n - i), 0, -1):
+                terms = self.by_key.get(tuple(folded[i : i + size]))
+                if not terms:
+                    continue
+                span = text[toks[i][1] : toks[i + size - 1][2]]
+                for t in terms:
+                    if self._ok(t, span):
+                        out.append((t.code, t.text, toks[i][1]))
+                        hit = size
+                if hit:
+                    break
+            i += hit or 1
+        if self._cjk_re is not None and _NOBOUNDARY_RE.search(text):
+            low = text.lower()
+            for m in self._cjk_re.finditer(low):
+                for code in self.cjk[m.group(0)]:
+                    out.append((code, m.group(0), m.start()))
+        return out
+
+
+# ------------------------------------------------------------------------ the classifier
+
+def syllable_features(text: str) -> list[str]:
+    """Lower-case syllable unigrams and bigrams: Vietnamese words are one to three syllables, so
+    bigrams carry most two-syllable words without running the (slow) word segmenter."""
+    toks = [t for t in _WORD_RE.findall(text.lower()) if not t.isdigit()]
+    return toks + [f"{a} {b}" for a, b in zip(toks, toks[1:], strict=False)]
+
+
+class TopicModel:
+    """A linear model over TF-IDF features, stored as plain arrays (no pickle): vocabulary,
+    idf, coefficients, intercepts, class codes; "other" is the class for unmapped news."""
+
+    def __init__(self, vocab: list[str], idf: np.ndarray, coef: np.ndarray, intercept: np.ndarray,
+                 classes: list[str], weight: float = 0.9, version: str = "1"):
+        self.vocab = {w: i for i, w in enumerate(vocab)}
+        self.idf = idf.astype(np.float32)
+        self.coef = coef.astype(np.float32)
+        self.intercept = intercept.astype(np.float32)
+        self.classes = classes
+        self.weight = weight
+        self.version = version
+
+    @classmethod
+    def load(cls, path: Path) -> TopicModel:
+        with np.load(path, allow_pickle=False) as z:
+            return cls(
+                [str(x) for x in z["vocab"]], z["idf"], z["coef"], z["intercept"],
+                [str(x) for x in z["classes"]], float(z["weight"]), str(z["version"]),
+            )
+
+    def save(self, path: Path) -> None:
+        vocab = sorted(self.vocab, key=self.vocab.__getitem__)
+        np.savez_compressed(
+            path, vocab=np.array(vocab), idf=self.idf, coef=self.coef, intercept=self.intercept,
+            classes=np.array(self.classes), weight=np.array(self.weight), version=np.array(self.version),
+        )
+
+    def vector(self, text: str) -> np.ndarray:
+        counts: dict[int, int] = {}
+        for f in syllable_features(text):
+            j = self.vocab.get(f)
+            if j is not None:
+                counts[j] = counts.get(j, 0) + 1
+        x = np.zeros(len(self.vocab), dtype=np.float32)
+        if counts:
+            idx = np.fromiter(counts.keys(), dtype=np.int64)
+            tf = np.fromiter(counts.values(), dtype=np.float32)
+            x[idx] = (1.0 + np.log(tf)) * self.idf[idx]
+            norm = float(np.linalg.norm(x))
+            if norm > 0:
+                x /= norm
+        return x
+
+    def probabilities(self, text: str) -> dict[str, float]:
+        z = self.coef @ self.vector(text) + self.intercept
+        z = z - z.max()
+        p = np.exp(z)
+        p /= p.sum()
+        return {c: float(v) for c, v in zip(self.classes, p, strict=True)}
+
+    def predict(self, text: str) -> dict[str, float]:
+        """Probability of each taxonomy code the model knows (without "other")."""
+        return {c: v for c, v in self.probabilities(text).items() if c != "other"}
+
+
+# ------------------------------------------------------------------------ the tagger
+
+class TopicTagger:
+    """Loaded once: the taxonomy's terms plus the shipped Vietnamese classifier (if present)."""
+
+    def __init__(self, topics: TopicsFile, model_path: Path | None = None):
+        self.topics = topics
+        self.terms = TermMatcher(topics)
+        path = model_path or Path(__file__).parent / "models" / "topics_vi.npz"
+        self.model = TopicModel.load(path) if path.exists() else None
+
+    @classmethod
+    def from_config(cls, config_dir: Path) -> TopicTagger:
+        return cls(load_topics(config_dir))
+
+    def term_scores(self, title: str, text: str, lead_end: int) -> dict[str, float]:
+        evidence: dict[str, dict[str, float]] = {}
+        for field, body, offset_end in (("title", title, None), ("text", text, lead_end)):
+            for code, term, start in self.terms.find(body):
+                if field == "title":
+                    w = FIELD_WEIGHT["title"]
+                else:
+                    w = FIELD_WEIGHT["lead"] if offset_end is not None and start < offset_end else FIELD_WEIGHT["body"]
+                per = evidence.setdefault(code, {})
+                per[term] = per.get(term, 0.0) + w
+        scores = {}
+        for code, per in evidence.items():
+            # each distinct term counts with diminishing returns on its repetitions
+            ev = sum(math.log1p(v) / math.log(2) for v in per.values())
+            scores[code] = 1.0 - math.exp(-ev / TERM_SCALE)
+        return scores
+
+    def score(self, title: str, text: str, language: str, lead_end: int = 400) -> dict[str, float]:
+        """Score of every topic with any evidence, 0..1."""
+        scores = self.term_scores(title, text, lead_end)
+        if self.model is not None and language == "vi" and (title or text):
+            for code, p in self.model.predict(f"{title}\n{text[:3000]}").items():
+                # combine as independent evidence
+                scores[code] = 1.0 - (1.0 - scores.get(code, 0.0)) * (1.0 - p * self.model.weight)
+        return scores
+
+    def tag(self, title: str, text: str, language: str, lead_end: int = 400) -> list[TopicScore]:
+        scores = self.score(title, text, language, lead_end)
+        ranked = sorted(((c, s) for c, s in scores.items() if s >= THRESHOLD), key=lambda kv: (-kv[1], kv[0]))
+        return [TopicScore(code=c, score=round(s, 4)) for c, s in ranked[:MAX_TOPICS]]
+
+
+def apply_topics(tagger: TopicTagger, article: Article, lead_end: int = 400) -> Article:
+    """Set `topics` (multi-label with scores); records the method."""
+    topics = tagger.tag(article.title, article.text, article.language, lead_end)
+    method = METHOD if tagger.model is not None else "terms@1"
+    return article.model_copy(update={
+        "topics": topics,
+        "enrichment": {**article.enrichment, "topics": method},
+    })
