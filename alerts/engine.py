@@ -84,6 +84,15 @@ def match_batch(rules: list[CompiledRule], articles: list[Article],
     return out
 
 
+def _open_for_story(session: Any, story_id: str, rule_ids: set[str]) -> AlertRecord | None:
+    """An open alert on the story that one of these rules already joined (as a secondary rule)."""
+    for rec in (session.query(AlertRecord).filter(AlertRecord.story_id == story_id, AlertRecord.state != "closed")
+                .order_by(AlertRecord.created_at).all()):
+        if rule_ids & set((rec.data or {}).get("rules", [])):
+            return rec
+    return None
+
+
 def _title(article: Article) -> str:
     return article.title_vi or article.title or article.url
 
@@ -116,6 +125,8 @@ def evaluate_batch(ctx: AppContext, articles: list[Article], now: datetime | Non
             channels = [c for c in CHANNELS if any(c in cr.rule.channels for cr, _ in matches)]
             reasons = reasons + [f"Cũng khớp quy tắc «{cr.rule.name}»" for cr, _ in matches[1:]]
             rec = next((x for x in (find_open(s, k) for k in keys) if x is not None), None)
+            if rec is None and a.story_id:
+                rec = _open_for_story(s, a.story_id, {cr.rule.id for cr, _ in matches})
             if rec is None:
                 topics = a.effective_topics()
                 agency = route_agency(ctx.city, topics, r.agency)
@@ -130,6 +141,8 @@ def evaluate_batch(ctx: AppContext, articles: list[Article], now: datetime | Non
                 notify.append(rec.id)
                 log.info("alert %s: rule %s fired on %s (source %s)", rec.id, r.id, a.url, a.source_id)
                 continue
+            if a.id in (rec.data or {}).get("article_ids", []):
+                continue  # re-ingested: already part of this alert
             attach_article(s, rec, a, now=when)
             own = by_rule.get(rec.rule_id, r)
             data = rec.data or {}

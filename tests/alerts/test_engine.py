@@ -152,3 +152,7 @@ def test_several_rules_on_one_article_make_one_alert(make_ctx):
     n = len(_alerts(ctx))
     evaluate_batch(ctx, [b])
     assert len(_alerts(ctx)) == n
+    evaluate_batch(ctx, [b])  # re-ingested: nothing changes
+    with ctx.session() as s:
+        rec = s.query(AlertRecord).filter(AlertRecord.story_id == "st-x").one()
+    assert rec.data["article_ids"] == [a2.id, b.id]
