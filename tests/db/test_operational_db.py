@@ -165,13 +165,18 @@ def test_audit_log(session: Any) -> None:
         assert entry.at.tzinfo is not None
 
 
-def test_postgres_url_without_driver_is_accepted(db_url: str) -> None:
-    if not db_url.startswith("postgresql"):
-        pytest.skip("PostgreSQL URL spelling only")
-    plain = db_url.replace("postgresql+psycopg://", "postgresql://")
+@pytest.mark.pg
+@pytest.mark.parametrize("scheme", ["postgresql://", "postgres://"])
+def test_postgres_url_without_driver_is_accepted(scheme: str) -> None:
+    from sqlalchemy import text
+
+    from tests.db.conftest import _pg_admin_url
+
+    plain = _pg_admin_url().replace("postgresql+psycopg://", scheme)
     engine = db.make_engine(plain)
     assert engine.dialect.driver == "psycopg"
-    db.init_db(engine)
+    with engine.connect() as c:
+        assert c.execute(text("SELECT 1")).scalar() == 1
     engine.dispose()
 
 
