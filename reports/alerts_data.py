@@ -84,6 +84,8 @@ class AlertSummary:
     median_response: float | None
     by_state: dict[str, int]
     source: str  # "alerts.workflow" or "records"
+    by_agency: list[tuple[str, int, float | None, float | None]] = field(default_factory=list)
+    previous_count: int | None = None
 
     @property
     def count(self) -> int:
@@ -94,8 +96,10 @@ def _median(values: list[float]) -> float | None:
     return statistics.median(values) if values else None
 
 
-def _workflow_medians(session: Any, since: datetime, until: datetime) -> tuple[float | None, float | None] | None:
-    """Medians from the alerts area's own computation, when it exists and says what we need."""
+def _workflow_medians(session: Any, since: datetime, until: datetime
+                      ) -> tuple[float | None, float | None, dict[str, Any]] | None:
+    """Medians (and the per-agency figures) from the alerts area's own computation, when it
+    exists and says what we need."""
     try:
         from alerts.workflow import response_times  # type: ignore[import-not-found]
     except ImportError:
@@ -119,7 +123,24 @@ def _workflow_medians(session: Any, since: datetime, until: datetime) -> tuple[f
     resp = pick("median_response_minutes", "response_median_minutes", "median_respond_minutes")
     if ack is None and resp is None:
         return None
-    return ack, resp
+    by_agency = out.get("by_agency")
+    return ack, resp, by_agency if isinstance(by_agency, dict) else {}
+
+
+def _agency_rows(by_agency: dict[str, Any], agency_names: dict[str, str]) -> list[tuple[str, int, float | None, float | None]]:
+    """(agency, alerts, median minutes to acknowledge, to respond) from `response_times` output (seconds)."""
+    rows = []
+    for agency, v in by_agency.items():
+        if not isinstance(v, dict):
+            continue
+
+        def med(key: str, v: dict[str, Any] = v) -> float | None:
+            part = v.get(key)
+            m = part.get("median") if isinstance(part, dict) else None
+            return float(m) / 60.0 if isinstance(m, int | float) else None
+
+        rows.append((agency_names.get(agency, agency), int(v.get("alerts", 0) or 0), med("acknowledge"), med("respond")))
+    return sorted(rows, key=lambda r: -r[1])
 
 
 def alerts_for_period(session: Any, since: datetime, until: datetime, tz: str,
@@ -171,5 +192,14 @@ def alerts_for_period(session: Any, since: datetime, until: datetime, tz: str,
         ))
     medians = _workflow_medians(session, since, until)
     if medians is not None:
-        return AlertSummary(rows, medians[0], medians[1], by_state, "alerts.workflow")
+        return AlertSummary(rows, medians[0], medians[1], by_state, "alerts.workflow",
+                            _agency_rows(medians[2], agency_names))
     return AlertSummary(rows, _median(acks), _median(resps), by_state, "records")
+
+
+def count_alerts(session: Any, since: datetime, until: datetime) -> int:
+    """How many alerts were created in [since, until) (the previous-period comparison)."""
+    from sqlalchemy import func
+
+    return int(session.execute(select(func.count()).select_from(AlertRecord).where(
+        AlertRecord.created_at >= since, AlertRecord.created_at < until)).scalar_one())

@@ -17,20 +17,21 @@ from matplotlib.figure import Figure  # noqa: E402
 from reports.figures import Figures  # noqa: E402
 from reports.topics import TopicNames, country_name, language_name  # noqa: E402
 
-FONTS = ["DejaVu Sans", "Noto Sans", "Noto Sans CJK JP", "sans-serif"]
+FONTS = ["DejaVu Sans", "Noto Sans", "sans-serif"]
+# outlet names may be Chinese, Japanese or Korean; the fallback font costs time, so only there
+FONTS_CJK = ["DejaVu Sans", "Noto Sans CJK JP", "sans-serif"]
 DOMESTIC, FOREIGN = "#1f4e79", "#c55a11"
 POS, NEU, NEG = "#2e7d32", "#9e9e9e", "#c62828"
 DPI = 130
 
 
 def _fig(width: float = 7.0, height: float = 3.2) -> Figure:
-    fig = Figure(figsize=(width, height), dpi=DPI)
-    return fig
+    return Figure(figsize=(width, height), dpi=DPI, layout="constrained")
 
 
 def _png(fig: Figure) -> bytes:
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight")
+    fig.savefig(buf, format="png")
     return buf.getvalue()
 
 
@@ -58,8 +59,8 @@ def _short(label: str, unit: str) -> str:
     return label.split("-")[-1].replace("W", "T")  # tuần (week) number
 
 
-def _fonts() -> None:
-    matplotlib.rcParams["font.family"] = FONTS
+def _fonts(cjk: bool = False) -> None:
+    matplotlib.rcParams["font.family"] = FONTS_CJK if cjk else FONTS
     matplotlib.rcParams["font.size"] = 9
 
 
@@ -113,7 +114,7 @@ def sentiment_chart(fig: Figures) -> bytes:
 
 def _hbar(title: str, labels: Sequence[str], values: Sequence[int], colors: Sequence[str] | str,
           xlabel: str = "Số tin bài") -> bytes:
-    _fonts()
+    _fonts(cjk=any(ord(ch) > 0x2E80 for label in labels for ch in label))
     f = _fig(7.0, max(1.8, 0.32 * len(labels) + 0.9))
     ax = f.add_subplot()
     y = list(range(len(labels)))[::-1]
@@ -161,7 +162,6 @@ def languages_countries_chart(fig: Figures, n: int = 10) -> bytes:
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
     f.suptitle("Báo chí nước ngoài viết về Thành phố")
-    f.tight_layout()
     return _png(f)
 
 

@@ -44,7 +44,9 @@ def _overview(d: SummaryData, prev_label: str) -> list:
                      num(prev.sentiment.get(s, 0)), change(fig.sentiment.get(s, 0), prev.sentiment.get(s, 0))])
     if fig.unlabelled or prev.unlabelled:
         rows.append(["Tin bài chưa đánh giá sắc thái", num(fig.unlabelled), num(prev.unlabelled), ""])
-    rows.append(["Cảnh báo thông tin sai lệch", num(d.alerts.count), "", ""])
+    pa = d.alerts.previous_count
+    rows.append(["Cảnh báo thông tin sai lệch", num(d.alerts.count), "" if pa is None else num(pa),
+                 "" if pa is None else change(d.alerts.count, pa)])
     out.append(Table(["Chỉ tiêu", "Kỳ này", "Kỳ trước", "Thay đổi"], rows, caption="Bảng 1. Số liệu tổng quan",
                      numeric={1, 2, 3}, widths=[6, 2, 2, 2]))
     out.append(Image("volume", "Biểu đồ 1. Số tin bài về Thành phố theo thời gian"))
@@ -145,6 +147,10 @@ def _alerts(d: SummaryData) -> list:
     out.append(Table(["TT", "Nội dung thông tin", "Phát hiện", "Mức độ", "Đơn vị xử lý", "Tình trạng",
                       "Thời gian phản hồi", "Kết quả xử lý"], rows, caption="Bảng 10. Thông tin sai lệch và kết quả xử lý",
                      widths=[0.7, 4, 2, 1.5, 2.3, 1.8, 1.8, 4]))
+    if al.by_agency:
+        out.append(Table(["Đơn vị xử lý", "Số cảnh báo", "Tiếp nhận (trung vị)", "Phản hồi (trung vị)"],
+                         [[a, num(n), fmt_minutes(ack), fmt_minutes(resp)] for a, n, ack, resp in al.by_agency],
+                         caption="Bảng 11. Thời gian xử lý theo đơn vị", numeric={1}, widths=[5, 2, 2.5, 2.5]))
     return out
 
 
@@ -217,13 +223,13 @@ def _sent_phrase_kind(fig: Figures, kind: str) -> str:
 
 def _outlets_people(d: SummaryData) -> list:
     out: list = [Heading(2, "1. Cơ quan báo chí"), Image("outlets", "Biểu đồ 5. Các cơ quan báo chí đưa tin nhiều nhất"),
-                 Heading(2, "2. Phóng viên, tác giả")]
+                 Heading(2, "2. Phóng viên báo chí nước ngoài")]
     if d.correspondents:
-        note = " (tính trên 20.000 tin bài mới nhất của kỳ)" if d.correspondents_capped else ""
+        note = " (tính trên 8.000 tin bài mới nhất của kỳ)" if d.correspondents_capped else ""
         out.append(Table(["Phóng viên, tác giả", "Cơ quan báo chí", "Số tin bài"],
                          [[a, o, num(c)] for a, o, c in d.correspondents],
-                         caption=f"Bảng 9. Phóng viên, tác giả viết nhiều về Thành phố{note}", numeric={2},
+                         caption=f"Bảng 9. Phóng viên báo chí nước ngoài viết nhiều về Thành phố{note}", numeric={2},
                          widths=[5, 5, 2]))
     else:
-        out.append(Para("Các tin bài trong kỳ không ghi tên tác giả."))
+        out.append(Para("Các tin bài của báo chí nước ngoài trong kỳ không ghi tên tác giả."))
     return out

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from duluan.db import ReportArchive, ReportDraft
 from duluan.errors import DuluanError
 from reports import charts
-from reports.alerts_data import alerts_for_period
+from reports.alerts_data import alerts_for_period, count_alerts
 from reports.compose_digest import compose_digest
 from reports.compose_summary import compose_summary
 from reports.content import source_names
@@ -105,6 +105,8 @@ def build_document(ctx: Any, kind: str, period: Period, now: datetime | None = N
         agencies = {}
     with ctx.session() as s:
         alerts = alerts_for_period(s, period.start, period.end, period.tz, agencies)
+        prev = period.previous()
+        alerts.previous_count = count_alerts(s, prev.start, prev.end)
         draft = load_draft(s, kind, period)
     if kind == "daily":
         data = build_digest(ctx.index, period, threshold, alerts, topics, source_names(ctx.sources), now)

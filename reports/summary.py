@@ -19,7 +19,7 @@ from reports.figures import Figures, add_previous_topics, compute_figures, relev
 from reports.periods import Period
 from reports.topics import TopicNames, country_name
 
-CORRESPONDENT_CAP = 20_000  # articles read for the by-author count (authors are not an index dimension)
+CORRESPONDENT_CAP = 8_000  # foreign articles read for the by-author count (authors are not an index dimension)
 PLACEHOLDER_ASSESSMENT = "(Phần nhận định, đánh giá do cán bộ phân tích bổ sung trước khi phát hành.)"
 PLACEHOLDER_PROPOSALS = "(Phần kiến nghị, đề xuất do cán bộ phân tích bổ sung trước khi phát hành.)"
 
@@ -92,12 +92,13 @@ def _outlets(fig: Figures, source_meta: dict[str, tuple[str, str]], kind: str, n
 
 def _correspondents(index: Any, period: Period, threshold: float,
                     source_names: dict[str, str]) -> tuple[list[tuple[str, str, int]], bool]:
-    """(author, outlet, articles) over the newest `CORRESPONDENT_CAP` articles of the period."""
+    """(author, outlet, articles) of the foreign press — the correspondents the office needs to know —
+    over the newest `CORRESPONDENT_CAP` foreign articles of the period."""
     counts: Counter[tuple[str, str]] = Counter()
     read = 0
     cursor: str | None = None
     while read < CORRESPONDENT_CAP:
-        page = index.search(relevant_query(period, threshold, limit=1000, cursor=cursor))
+        page = index.search(relevant_query(period, threshold, kinds=("foreign",), limit=1000, cursor=cursor))
         for a in page.items:
             outlet = a.source_name or source_names.get(a.source_id, a.source_id)
             for author in a.authors[:4]:

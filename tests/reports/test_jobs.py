@@ -128,8 +128,8 @@ def test_monthly_job_attaches_docx_and_pdf_and_reports_alert_handling(
                               created_at=created, updated_at=created, severity="critical", state="new"))
             s.commit()
             workflow.acknowledge(s, "a1", "analyst")
-            workflow.assign(s, "a1", "analyst", agency="so-ngoai-vu")
-            workflow.respond(s, "a1", "so-ngoai-vu", "statement", note="Đã cung cấp thông tin chính xác cho phóng viên")
+            workflow.assign(s, "a1", "analyst", agency="songoaivu")
+            workflow.respond(s, "a1", "songoaivu", "statement", note="Đã cung cấp thông tin chính xác cho phóng viên")
             # fix the times so the response times are known: 45 minutes to acknowledge, 3 h to respond
             rec = s.get(AlertRecord, "a1")
             rec.acknowledged_at = created + timedelta(minutes=45)
@@ -151,6 +151,8 @@ def test_monthly_job_attaches_docx_and_pdf_and_reports_alert_handling(
         assert "Thời gian tiếp nhận trung vị 45 phút" in text
         assert "thời gian phản hồi trung vị 3 giờ" in text
         assert "Ra thông cáo / phát ngôn" in text and "Đã cung cấp thông tin chính xác cho phóng viên" in text
+        # per agency, with the agency's name from the city file
+        assert "Sở Ngoại vụ | 1 | 45 phút | 3 giờ" in text
         with ctx.session() as s:
             formats = sorted(r.format for r in s.execute(select(ReportArchive)).scalars())
         assert formats == ["docx", "pdf"]
