@@ -44,7 +44,7 @@ def scrapy_settings(crawl: CrawlSettings, allow_private: list[str], cache_dir: s
         "HTTPCACHE_POLICY": "scrapy.extensions.httpcache.RFC2616Policy",
         "HTTPCACHE_IGNORE_HTTP_CODES": [500, 502, 503, 504, 408, 429],
         "TELNETCONSOLE_ENABLED": False,
-        "LOG_LEVEL": os.environ.get("DULUAN_SCRAPY_LOG_LEVEL", "WARNING"),
+        "LOG_LEVEL": "DEBUG" if os.environ.get("DULUAN_DEBUG") == "1" else "WARNING",
         "DOWNLOADER_MIDDLEWARES": {
             "crawlers.spiders.middlewares.SSRFGuardMiddleware": 50,
             "crawlers.spiders.middlewares.BackoffMiddleware": 560,
