@@ -57,6 +57,8 @@ def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def web_ctx(ctx: Any, seeded_template: Path) -> Any:
     """The `ctx` of the root conftest (own tmp dirs and env) holding a copy of the seeded data."""
+    ctx.settings = ctx.settings.model_copy(update={
+        "enrichment": ctx.settings.enrichment.model_copy(update={"embeddings": False})})
     data = ctx.settings.data_dir
     data.mkdir(parents=True, exist_ok=True)
     for f in seeded_template.iterdir():
