@@ -13,23 +13,42 @@ diminishing returns, so one passing mention deep in a long text stays below the 
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from duluan.models import Article, Mention
 from duluan.settings import CityConfig
-from duluan.text import fold
+from duluan.text import fold, normalize_text
 
-METHOD = "aliases-weighted@1"
+METHOD = "aliases+lr@2"
 
 # Evidence per mention, by kind of name and by position.
 KIND_WEIGHT = {"name": 1.0, "former": 0.9, "official": 1.0, "landmark": 0.7, "district": 0.55, "weak": 0.1}
 FIELD_WEIGHT = {"title": 2.5, "lead": 1.6, "body": 1.0}
 SCALE = 1.6  # relevance = 1 - exp(-evidence / SCALE)
 LEAD_CHARS = 400
+MODEL_PATH = Path(__file__).parent / "models" / "relevance_lr.json"
 
 _NOBOUNDARY_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0eff\u1780-\u17ff]")
+
+
+# Other places of Viet Nam (and their common English forms): an article that names them as
+# often as the city is a national round-up, not a story about the city. Names that are the
+# configured city's own aliases are left out when the matcher is built.
+OTHER_PLACES = (
+    "Hà Nội", "Hanoi", "Thủ đô", "Đà Nẵng", "Da Nang", "Hải Phòng", "Hai Phong", "Cần Thơ", "Can Tho", "Huế",
+    "Thừa Thiên Huế", "Nha Trang", "Khánh Hòa", "Đà Lạt", "Lâm Đồng", "Vũng Tàu", "Bà Rịa", "Biên Hòa", "Đồng Nai",
+    "Bình Dương", "Long An", "Tây Ninh", "Bình Phước", "Tiền Giang", "Mỹ Tho", "Bến Tre", "Vĩnh Long", "Trà Vinh",
+    "Đồng Tháp", "An Giang", "Kiên Giang", "Phú Quốc", "Hậu Giang", "Sóc Trăng", "Bạc Liêu", "Cà Mau", "Bình Thuận",
+    "Phan Thiết", "Ninh Thuận", "Phú Yên", "Bình Định", "Quy Nhơn", "Quảng Ngãi", "Quảng Nam", "Hội An", "Quảng Trị",
+    "Quảng Bình", "Hà Tĩnh", "Nghệ An", "Thanh Hóa", "Ninh Bình", "Nam Định", "Thái Bình", "Hà Nam",
+    "Hưng Yên", "Hải Dương", "Quảng Ninh", "Hạ Long", "Bắc Ninh", "Bắc Giang", "Vĩnh Phúc", "Phú Thọ", "Thái Nguyên",
+    "Lạng Sơn", "Cao Bằng", "Hà Giang", "Lào Cai", "Yên Bái", "Tuyên Quang", "Sơn La", "Điện Biên", "Lai Châu",
+    "Hòa Bình", "Bắc Kạn", "Kon Tum", "Gia Lai", "Đắk Lắk", "Đắk Nông", "Buôn Ma Thuột", "Hà Tây", "Hà Đông",
+)
 
 
 @dataclass(frozen=True)
@@ -37,6 +56,7 @@ class _Alias:
     text: str
     kind: str
     ascii_only: bool = False  # a plain-ASCII name matches only plain-ASCII text
+    words: tuple[str, ...] = ()  # lower-case words with diacritics, for the exact check
 
 
 def _fold_same_length(text: str) -> str:
@@ -49,6 +69,13 @@ def _fold_same_length(text: str) -> str:
         c = fold(ch)
         out.append(c if len(c) == 1 else (c[:1] if c else " "))
     return "".join(out)
+
+
+def _exact_words(name: str) -> tuple[str, ...]:
+    """Words of a Latin name with diacritics (empty for ASCII, Cyrillic and CJK names)."""
+    if name.isascii() or _NOBOUNDARY_RE.search(name) or any("\u0400" <= c <= "\u04ff" for c in name):
+        return ()
+    return tuple(_WORD_RE.findall(normalize_text(name).lower()))
 
 
 def _is_cyrillic(word: str) -> bool:
@@ -136,7 +163,7 @@ class CityMatcher:
                     continue
                 seen.add(key)
                 self.kinds[key] = kind
-                self.names.add(n, _Alias(n, kind, n.isascii()))
+                self.names.add(n, _Alias(n, kind, n.isascii(), _exact_words(n)))
 
         add(city.officials, "official")
         for names in city.aliases.values():
@@ -150,6 +177,12 @@ class CityMatcher:
         self.weak = PhraseIndex()
         for w in city.weak:
             self.weak.add(w, "w")
+        self.others = PhraseIndex()
+        for o in OTHER_PLACES:
+            key = " ".join(_WORD_RE.findall(fold(o)))
+            if key not in seen:
+                self.others.add(o, "o")
+        self.model = RelevanceModel.load(MODEL_PATH) if MODEL_PATH.exists() else None
 
     def find_in(self, text: str) -> list[tuple[int, int, _Alias, bool]]:
         """(start, end, alias, weak) of every city mention in one text, longest match first,
@@ -161,8 +194,14 @@ class CityMatcher:
         found = []
         for s, e, a in self.names.find(folded, toks):
             assert isinstance(a, _Alias)
-            if not a.ascii_only or text[s:e].isascii():
-                found.append((s, e, a))
+            span = text[s:e]
+            if a.ascii_only and not span.isascii():
+                continue
+            # a name with diacritics matches text typed without them ("Hoc Mon"), but in text
+            # with diacritics they must agree: "học môn" is not Hóc Môn, "cử chỉ" not Củ Chi
+            if a.words and not span.isascii() and tuple(_WORD_RE.findall(span.lower())) != a.words:
+                continue
+            found.append((s, e, a))
         if not found:
             return []
         found.sort(key=lambda t: (t[0], -(t[1] - t[0])))
@@ -181,6 +220,19 @@ class CityMatcher:
             is_weak = any(ws < e and s < we for ws, we in weak)
             out.append((s, e, a, is_weak))
         return out
+
+    def count_others(self, text: str) -> int:
+        """Mentions of other places of the country (national round-ups name many)."""
+        if not text:
+            return 0
+        folded = _fold_same_length(text)
+        toks = [(m.group(0), m.start(), m.end()) for m in _WORD_RE.finditer(folded)]
+        n = 0
+        for s, e, _ in self.others.find(folded, toks):
+            span = text[s:e]
+            if span.isascii() or span[:1].isupper():
+                n += 1
+        return n
 
     def mentions(self, title: str, text: str) -> list[Mention]:
         """Mentions in the title (offsets into the title) and in the text (lead/body)."""
@@ -203,21 +255,66 @@ class CityMatcher:
                 return kind
         return "name"
 
-    def score(self, mentions: list[Mention], text_length: int = 0) -> float:
-        """Relevance 0..1 from mentions, weighted by kind and position, with diminishing returns
-        per position; long texts need more mentions in the body."""
+    def features(self, mentions: list[Mention], text_length: int, others: int) -> dict[str, float]:
+        """What the relevance model reads: mentions per field and kind, their evidence with
+        diminishing returns, how early the city comes, how much other places compete."""
         per_field: dict[str, list[float]] = {"title": [], "lead": [], "body": []}
+        weak = 0
+        first = 1.0
         for m in mentions:
-            kind = "weak" if m.weak else self.kind_of(m.alias)
-            per_field[m.field].append(KIND_WEIGHT[kind])
+            if m.weak:
+                weak += 1
+                continue
+            per_field[m.field].append(KIND_WEIGHT[self.kind_of(m.alias)])
+            if m.field == "title":
+                first = 0.0
+            elif text_length:
+                first = min(first, m.start / max(text_length, 1))
         evidence = 0.0
         for field, weights in per_field.items():
             weights.sort(reverse=True)
             # the n-th mention in a field counts 1/n: many repetitions saturate
             evidence += FIELD_WEIGHT[field] * sum(w / (i + 1) for i, w in enumerate(weights))
-        if per_field["body"] and not per_field["title"] and not per_field["lead"] and text_length > 3000:
-            evidence *= 0.8
-        return round(1.0 - math.exp(-evidence / SCALE), 4)
+        strong = sum(len(v) for v in per_field.values())
+        return {
+            "evidence": evidence,
+            "title": float(bool(per_field["title"])),
+            "lead": math.log1p(len(per_field["lead"])),
+            "body": math.log1p(len(per_field["body"])),
+            "weak": math.log1p(weak),
+            "first": first,
+            "density": 1000.0 * strong / max(text_length, 300),
+            "others": math.log1p(others),
+            "share": strong / (strong + others) if strong + others else 0.0,
+        }
+
+    def score(self, mentions: list[Mention], text_length: int = 0, others: int = 0) -> float:
+        """Relevance 0..1: the trained model over `features` when shipped (see
+        enrichment/training/train_relevance.py), else saturating evidence."""
+        if not mentions:
+            return 0.0
+        feats = self.features(mentions, text_length, others)
+        if self.model is not None:
+            return round(self.model.predict(feats), 4)
+        return round(1.0 - math.exp(-feats["evidence"] / SCALE), 4)
+
+
+class RelevanceModel:
+    """Logistic regression over `CityMatcher.features`, stored as JSON (weights per feature)."""
+
+    def __init__(self, weights: dict[str, float], bias: float, version: str = "1"):
+        self.weights = weights
+        self.bias = bias
+        self.version = version
+
+    @classmethod
+    def load(cls, path: Path) -> RelevanceModel:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls({k: float(v) for k, v in data["weights"].items()}, float(data["bias"]), str(data.get("version", "1")))
+
+    def predict(self, feats: dict[str, float]) -> float:
+        z = self.bias + sum(w * feats.get(k, 0.0) for k, w in self.weights.items())
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
 def lead_length(text: str) -> int:
@@ -232,8 +329,9 @@ def lead_length(text: str) -> int:
 def apply_relevance(matcher: CityMatcher, article: Article) -> Article:
     """Set `mentions` and `relevance`; records the method."""
     mentions = matcher.mentions(article.title, article.text)
+    others = matcher.count_others(f"{article.title}\n{article.text}") if mentions else 0
     return article.model_copy(update={
         "mentions": mentions,
-        "relevance": matcher.score(mentions, len(article.text)),
+        "relevance": matcher.score(mentions, len(article.text), others),
         "enrichment": {**article.enrichment, "relevance": f"{METHOD}:{matcher.city.id}"},
     })

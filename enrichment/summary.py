@@ -16,23 +16,39 @@ from duluan.models import Article
 METHOD = "lead+central@1"
 MAX_SENTENCES = 3
 MAX_CHARS = 600
-_SENT_RE = re.compile(r"[^.!?。！？\n]+(?:[.!?。！？]+[\"'”’)]*|\n|$)")
+_BOUNDARY_RE = re.compile(r"[.!?]+[\"'”’)]*(?=\s)|[。！？]+[」』”）]*|\n+")
+_ABBR_RE = re.compile(r"(?<![\w.])[A-ZĐ][A-Za-zĐđ]{0,3}\.")
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
 _CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\u0e00-\u0eff\u1780-\u17ff\uac00-\ud7af]")
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
-    """(start, end) of every sentence of at least a few characters."""
-    out = []
-    for m in _SENT_RE.finditer(text or ""):
-        s, e = m.start(), m.end()
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        if e - s >= 8:
-            out.append((s, e))
+    """(start, end) of every sentence of at least a few characters. A full stop ends a sentence
+    only before a space and not after an abbreviation ("TP. HCM", "Q. 1", "Dr. Smith");
+    Chinese and Japanese stops end one wherever they are."""
+    out: list[tuple[int, int]] = []
+    if not text:
+        return out
+    start = 0
+    for m in _BOUNDARY_RE.finditer(text):
+        end = m.end()
+        if m.group(0)[0] in ".!?":
+            before = _ABBR_RE.search(text, max(0, m.start() - 6), m.start() + 1)
+            if before is not None and before.end() == m.start() + 1:
+                continue
+        _add(out, text, start, end)
+        start = end
+    _add(out, text, start, len(text))
     return out
+
+
+def _add(out: list[tuple[int, int]], text: str, s: int, e: int) -> None:
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1].isspace():
+        e -= 1
+    if e - s >= 4:
+        out.append((s, e))
 
 
 def _words(s: str) -> list[str]:

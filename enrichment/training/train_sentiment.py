@@ -170,7 +170,9 @@ def train_en(report: dict) -> None:
 
     vader = SentimentIntensityAnalyzer()
     rows = read_tsv("en_newsmtsc.tsv")
-    dom = read_tsv("en_domain_labelled.tsv")
+    dom_all = read_tsv("en_domain_labelled.tsv")
+    dom = [r for r in dom_all if r["split"] == "train"]
+    held_news = [r for r in dom_all if r["split"] == "heldout"]
     base = [r for r in rows if r["split"] == "train"]
     held = [r for r in rows if r["split"] == "heldout"]
     cache: dict[str, list[str]] = {}
@@ -193,8 +195,8 @@ def train_en(report: dict) -> None:
 
     vader_val = macro_f1(vgold, vader_pred(va))["macro_f1"]
     print(f"en vader alone: val macro-F1 {vader_val:.3f}", flush=True)
-    model = _choose_and_fit("en", base, dom, 4, ([], ["vader"], ["vader", "lex"]), tok, vader, "en", report)
-    model.meta["trained_on"] = "NewsMTSC train (4/5 by gid hash) + en_domain_labelled"
+    model = _choose_and_fit("en", base, dom, 8, ([], ["vader"], ["vader", "lex"]), tok, vader, "en", report)
+    model.meta["trained_on"] = "NewsMTSC train (4/5 by gid hash) + en_domain_labelled train"
     gold = [int(r["label"]) for r in held]
     pred = predict(model, [tok(r) for r in held], _extras(held, model.meta["extras"], "en", vader))
     lr_val = macro_f1(vgold, predict(model, [tok(r) for r in va], _extras(va, model.meta["extras"], "en", vader)))
@@ -205,6 +207,10 @@ def train_en(report: dict) -> None:
     model.save(MODEL_DIR / "sentiment_en.npz")
     report["en"]["heldout_newsmtsc"] = macro_f1(gold, pred)
     report["en"]["heldout_newsmtsc_vader_only"] = macro_f1(gold, vader_pred(held))
+    if model.meta.get("method") != "vader":
+        pred_news = predict(model, [tok(r) for r in held_news], _extras(held_news, model.meta["extras"], "en", vader))
+        report["en"]["heldout_en_news"] = macro_f1([int(r["label"]) for r in held_news], pred_news)
+    report["en"]["heldout_en_news_vader_only"] = macro_f1([int(r["label"]) for r in held_news], vader_pred(held_news))
     print("en", json.dumps(report["en"]), flush=True)
 
 
