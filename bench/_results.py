@@ -29,7 +29,9 @@ def machine() -> str:
         mem = f", {kb / 1024 / 1024:.0f} GiB RAM"
     except (OSError, ValueError, IndexError):
         pass
-    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores ({cpu}){mem}, Python {platform.python_version()}"
+    load = ", load average {:.1f}/{:.1f}/{:.1f} (1/5/15 min) at the end of the run".format(*os.getloadavg())
+    return (f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores ({cpu}){mem}, "
+            f"Python {platform.python_version()}{load}")
 
 
 def commit() -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Vietnamese tone marks as combining characters (grave, acute, hook, tilde, dot below).
 _TONES = {"\u0300", "\u0301", "\u0309", "\u0303", "\u0323"}
@@ -43,6 +44,7 @@ def _split_letter(ch: str) -> tuple[str, str]:
     return unicodedata.normalize("NFC", rest), tone
 
 
+@lru_cache(maxsize=200_000)
 def _retone_word(word: str) -> str:
     """Put the tone mark of one Vietnamese syllable on the traditional vowel (hòa, thủy, quý)."""
     letters = [_split_letter(c) for c in word]
@@ -88,9 +90,16 @@ def _retone_word(word: str) -> str:
     return "".join(out)
 
 
+def _retone_match(m: re.Match[str]) -> str:
+    w = m.group(0)
+    return w if w.isascii() or len(w) > 12 else _retone_word(w)
+
+
 def normalize_tone_marks(text: str) -> str:
     """One tone-mark placement for every Vietnamese syllable ("hoà" → "hòa", "qúy" → "quý")."""
-    return _WORD_RE.sub(lambda m: _retone_word(m.group(0)) if not m.group(0).isascii() else m.group(0), text)
+    if text.isascii():
+        return text
+    return _WORD_RE.sub(_retone_match, text)
 
 
 def normalize_text(text: str | None) -> str:
@@ -104,13 +113,19 @@ def normalize_text(text: str | None) -> str:
     return normalize_tone_marks(text)
 
 
+
+
+_COMBINING_RE = re.compile(r"[\u0300-\u036f]")
+
+
 def fold(text: str | None) -> str:
     """Lower-case, diacritic-free form for matching and search ("Đà Nẵng" → "da nang")."""
     if not text:
         return ""
-    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    text = "".join(c for c in text if unicodedata.category(c) != "Mn")
-    return unicodedata.normalize("NFC", text).lower()
+    if text.isascii():
+        return text.lower()
+    text = _COMBINING_RE.sub("", unicodedata.normalize("NFD", text))
+    return unicodedata.normalize("NFC", text.replace("đ", "d").replace("Đ", "D")).lower()
 
 
 def split_cjk(text: str) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import unicodedata
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
@@ -21,13 +22,13 @@ from zoneinfo import ZoneInfo
 
 from duluan.errors import IndexError_, QuerySyntaxError
 from duluan.models import Article, Story
-from duluan.text import fold, normalize_text, split_cjk
+from duluan.text import normalize_text, split_cjk
 from index.base import DIMENSIONS, RELEVANCE_CANDIDATES, Bucket, Page, Query
 from index.query_parser import And, Node, Not, Or, Term, exact_phrases, parse_query
 
 SCHEMA_VERSION = 2
 _KEY_SLOTS = 1024  # keys per second of publication time
-TOTAL_CAP = 10_000
+TOTAL_CAP = 1_000  # search totals are counted up to this ("1,000+"); count() is exact
 RELEVANT_THRESHOLD = 0.5  # `Query.relevant_only`
 
 _MIGRATIONS: dict[int, list[str]] = {
@@ -44,8 +45,11 @@ _MIGRATIONS: dict[int, list[str]] = {
             doc BLOB NOT NULL)""",
         "CREATE TABLE article_topics (topic TEXT NOT NULL, key INTEGER NOT NULL, PRIMARY KEY (topic, key)) WITHOUT ROWID",
         "CREATE INDEX article_topics_key ON article_topics(key)",
-        "CREATE TABLE texts (key INTEGER PRIMARY KEY, title TEXT, body TEXT)",
-        """CREATE VIRTUAL TABLE fts USING fts5(title, body, content='texts', content_rowid='key',
+        # the FTS content is computed from the stored document (no second copy of the text);
+        # FTS_TEXT_VERSION in meta guards against a change of `_fts_text` (then: rebuild)
+        "CREATE VIEW fts_content AS SELECT key, fts_text(doc, 'title') AS title, fts_text(doc, 'text') AS body"
+        " FROM articles",
+        """CREATE VIRTUAL TABLE fts USING fts5(title, body, content='fts_content', content_rowid='key',
             tokenize='unicode61 remove_diacritics 2')""",
         "CREATE INDEX articles_lang ON articles(language, key)",
         "CREATE INDEX articles_source ON articles(source_id, key)",
@@ -73,8 +77,22 @@ def _unpack(blob: bytes) -> Article:
     return Article.model_validate_json(zlib.decompress(blob))
 
 
+FTS_TEXT_VERSION = "1"
+
+
 def _fts_text(text: str) -> str:
-    return split_cjk(fold(normalize_text(text)))
+    """What the FTS tokenizer sees: NFC, đ→d (the tokenizer's remove_diacritics=2 folds every
+    other Latin diacritic and lower-cases), CJK/Thai/Khmer/Lao characters as separate tokens."""
+    if not text:
+        return ""
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text).replace("đ", "d").replace("Đ", "D")
+        text = split_cjk(text)
+    return text
+
+
+def _doc_fts_text(doc: bytes, field: str) -> str:
+    return _fts_text(json.loads(zlib.decompress(doc)).get(field) or "")
 
 
 def _fts_expr(node: Node) -> str:
@@ -154,6 +172,7 @@ class SqliteIndex:
             c.execute("PRAGMA cache_size=-65536")
             c.execute("PRAGMA mmap_size=268435456")
             c.create_function("exact_contains", 2, _exact_contains, deterministic=True)
+            c.create_function("fts_text", 2, _doc_fts_text, deterministic=True)
             self._local.conn = c
             self._all.append(c)
         return c
@@ -177,6 +196,11 @@ class SqliteIndex:
                 raise IndexError_(
                     f"{self.path}: index schema version {current} is newer than this program ({SCHEMA_VERSION})"
                 )
+            row = c.execute("SELECT value FROM meta WHERE key='fts_text_version'").fetchone()
+            if current and (row[0] if row else "1") != FTS_TEXT_VERSION:
+                c.execute("INSERT INTO fts(fts) VALUES('rebuild')")
+            c.execute("INSERT INTO meta(key, value) VALUES('fts_text_version', ?) "
+                      "ON CONFLICT(key) DO UPDATE SET value=excluded.value", (FTS_TEXT_VERSION,))
             for version in range(current + 1, SCHEMA_VERSION + 1):
                 c.execute("BEGIN IMMEDIATE")
                 try:
@@ -241,16 +265,16 @@ class SqliteIndex:
         topics = sorted(set(a.effective_topics()))
         if topics:
             c.executemany("INSERT INTO article_topics(topic, key) VALUES (?, ?)", [(t, key) for t in topics])
-        title, body = _fts_text(a.title), _fts_text(a.text)
-        c.execute("INSERT INTO texts(key, title, body) VALUES (?,?,?)", (key, title, body))
-        c.execute("INSERT INTO fts(rowid, title, body) VALUES (?,?,?)", (key, title, body))
+        c.execute("INSERT INTO fts(rowid, title, body) VALUES (?,?,?)", (key, _fts_text(a.title), _fts_text(a.text)))
 
     def _delete_key(self, c: sqlite3.Connection, key: int) -> None:
+        # the FTS 'delete' command needs exactly the values that were indexed: recompute them
+        # from the stored document (FTS_TEXT_VERSION guarantees the same function)
         c.execute(
-            "INSERT INTO fts(fts, rowid, title, body) SELECT 'delete', key, title, body FROM texts WHERE key=?",
+            "INSERT INTO fts(fts, rowid, title, body) SELECT 'delete', key, fts_text(doc, 'title'),"
+            " fts_text(doc, 'text') FROM articles WHERE key=?",
             (key,),
         )
-        c.execute("DELETE FROM texts WHERE key=?", (key,))
         c.execute("DELETE FROM article_topics WHERE key=?", (key,))
         c.execute("DELETE FROM articles WHERE key=?", (key,))
 
@@ -378,7 +402,8 @@ class SqliteIndex:
             fconds.append("exact_contains(a.doc, ?)")
             fargs.append(e)
         all_conds = fconds + conds
-        return "FROM fts JOIN articles a ON a.key = fts.rowid WHERE " + " AND ".join(all_conds), fargs + args, True
+        # CROSS JOIN keeps the FTS doclist as the outer loop (newest-first walk, early stop)
+        return "FROM fts CROSS JOIN articles a ON a.key = fts.rowid WHERE " + " AND ".join(all_conds), fargs + args, True
 
     def _run(self, sql: str, args: Sequence[Any]) -> list[Any]:
         try:
@@ -460,7 +485,8 @@ class SqliteIndex:
             if frm.startswith("FROM articles a"):
                 frm = "FROM articles a" + joins + frm[len("FROM articles a"):]
             else:
-                frm = frm.replace("JOIN articles a ON a.key = fts.rowid", "JOIN articles a ON a.key = fts.rowid" + joins)
+                frm = frm.replace("CROSS JOIN articles a ON a.key = fts.rowid",
+                                  "CROSS JOIN articles a ON a.key = fts.rowid" + joins)
         time_dims = all(d in ("day", "hour", "week", "month") for d in dims)
         order = "1" if time_dims else "count(*) DESC, 1"
         if "story" in dims:

@@ -68,10 +68,14 @@ def test_sigkill_during_ingest_then_rerun(app_env: dict[str, str], tmp_path: Pat
         assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == N
         assert con.execute("SELECT count(DISTINCT id) FROM articles").fetchone()[0] == N
-        assert con.execute("SELECT count(*) FROM texts").fetchone()[0] == N
-        assert con.execute("INSERT INTO fts(fts, rank) VALUES('integrity-check', 1)") is not None
-        # every URL findable exactly once by full text
-        hits = con.execute("SELECT count(*) FROM fts WHERE fts MATCH 'body:bao OR title:bao OR body:a'").fetchone()[0]
-        assert hits <= N
     finally:
         con.close()
+    # the full-text index agrees with the table (FTS5's own integrity check)
+    from index.sqlite import SqliteIndex
+
+    ix = SqliteIndex(db)
+    try:
+        ix.conn.execute("INSERT INTO fts(fts, rank) VALUES('integrity-check', 1)")
+        assert ix.integrity_check() == "ok"
+    finally:
+        ix.close()
