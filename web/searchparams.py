@@ -4,7 +4,9 @@ searches, the JSON API and the alert rules made from a saved search."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from starlette.datastructures import QueryParams
 
@@ -19,7 +21,10 @@ FACET_DIMS = ("language", "country", "kind", "source", "topic", "sentiment")
 # form field -> Query attribute for the multi-valued filters
 MULTI = {"language": "languages", "country": "countries", "kind": "kinds", "source": "sources",
          "topic": "topics", "sentiment": "sentiments"}
-PARAM_KEYS = ("q", "since", "until", "min_risk", "reviewed", "sort", "exact", "story", *MULTI)
+PARAM_KEYS = ("q", "since", "until", "min_risk", "reviewed", "sort", "exact", "story", "all", *MULTI)
+# the search page looks at the last N days of data unless dates (or "all time") are given: facets
+# over the whole archive cost a scan of every article (see shared PERFORMANCE.md)
+DEFAULT_WINDOW_DAYS = 30
 
 
 @dataclass
@@ -97,6 +102,20 @@ def parse(params: dict[str, Any], tz: str, page: int = 1, page_size: int = PAGE_
     kw["limit"] = page_size
     kw["offset"] = (page - 1) * page_size
     return SearchForm(params=params, query=Query(**kw), page=page, errors=errors)
+
+
+def with_default_window(params: dict[str, Any], index: Any, tz: str) -> dict[str, Any]:
+    """`params` with `since` set to the start of the last DEFAULT_WINDOW_DAYS days of data (counted
+    back from the newest article, so an archive that stopped growing still shows its last month),
+    unless the user gave a date, a story or asked for all time."""
+    if params.get("since") or params.get("until") or params.get("story") or params.get("all") == "1":
+        return params
+    newest = index.search(Query(limit=1, sort="newest")).items
+    if not newest:
+        return params
+    local = newest[0].published_at.astimezone(ZoneInfo(tz)).date()
+    start = local - timedelta(days=DEFAULT_WINDOW_DAYS - 1)
+    return dict(params, since=start.strftime("%d/%m/%Y"))
 
 
 def rule_definition(rule_id: str, name: str, params: dict[str, Any], severity: str = "medium") -> dict[str, Any]:

@@ -69,6 +69,22 @@ def test_search_without_diacritics_and_dates(client_for: Any, web_ctx: Any) -> N
     assert c.get("/search", params={"q": '"unbalanced'}).status_code == 200
 
 
+def test_default_window_is_the_last_30_days_of_data(client_for: Any, web_ctx: Any) -> None:
+    from zoneinfo import ZoneInfo
+
+    from index.base import Query
+
+    newest = web_ctx.index.search(Query(limit=1)).items[0].published_at.astimezone(ZoneInfo("Asia/Ho_Chi_Minh"))
+    start = (newest - __import__("datetime").timedelta(days=29)).strftime("%d/%m/%Y")
+    c = client_for("viewer")
+    page = c.get("/search").text
+    assert f'name="since" value="{start}"' in page
+    everything = c.get("/search", params={"all": "1"}).text
+    assert 'name="since" value=""' in everything
+    total = web_ctx.index.count(Query())
+    assert f"{total} kết quả" in everything
+
+
 def test_pagination_and_sort(client_for: Any) -> None:
     c = client_for("viewer")
     p1 = hit_ids(c.get("/search").text)
@@ -179,7 +195,7 @@ def test_exports_are_formula_safe(client_for: Any, web_ctx: Any) -> None:
     assert len(cells) == 6 and all(isinstance(v, str) and v.startswith("'") for v in cells)
     assert all(ws.cell(row=i, column=6).data_type == "s" for i in range(2, 8))
     # a normal export has every result, numbers as numbers
-    r = c.get("/search/export.xlsx")
+    r = c.get("/search/export.xlsx", params={"all": "1"})
     ws = load_workbook(io.BytesIO(r.content)).active
     assert ws.max_row - 1 == web_ctx.index.count(__import__("index.base", fromlist=["Query"]).Query())
     assert isinstance(ws.cell(row=2, column=11).value, (int, float))

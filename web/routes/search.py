@@ -4,6 +4,7 @@ export of the result set, saved searches and turning one into an alert rule."""
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -16,25 +17,37 @@ from duluan.db import AlertRule, SavedSearch, audit
 from duluan.errors import QuerySyntaxError
 from web import charts, exports
 from web.render import render
-from web.searchparams import FACET_DIMS, PAGE_SIZE, params_dict, parse, rule_definition
+from web.searchparams import FACET_DIMS, PAGE_SIZE, params_dict, parse, rule_definition, with_default_window
 from web.security import CurrentUser, require_user, require_write
 
 router = APIRouter(include_in_schema=False)
 RISK_LEVELS = (70, 50, 30)
 
 
+_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="facets")
+
+
 def facets(ctx: Any, form: Any) -> dict[str, list[tuple[str, int]]]:
-    """Counts per value of each facet, computed without that facet's own filter."""
+    """Counts per value of each facet, computed without that facet's own filter. The queries are
+    independent, so they run concurrently (each thread has its own index connection)."""
     tz = ctx.settings.timezone
+    index = ctx.index
+    jobs: dict[str, Any] = {}
+    for dim in FACET_DIMS:
+        jobs[dim] = _POOL.submit(index.aggregate, form.without(dim), [dim], tz, 15)
+    base = replace(form.query, min_risk=None, limit=0, offset=0)
+    for level in RISK_LEVELS:
+        jobs[f"risk{level}"] = _POOL.submit(index.count, replace(base, min_risk=float(level)))
+    rbase = replace(form.query, reviewed=None, limit=0, offset=0)
+    jobs["rev1"] = _POOL.submit(index.count, replace(rbase, reviewed=True))
+    jobs["rev0"] = _POOL.submit(index.count, replace(rbase, reviewed=False))
+    jobs["day"] = _POOL.submit(index.aggregate, replace(form.query, limit=0, offset=0), ["day"], tz)
     out: dict[str, list[tuple[str, int]]] = {}
     for dim in FACET_DIMS:
-        buckets = ctx.index.aggregate(form.without(dim), by=[dim], tz=tz, size=15)
-        out[dim] = [(b.key[0], b.count) for b in buckets]
-    base = replace(form.query, min_risk=None, limit=0, offset=0)
-    out["risk"] = [(str(level), ctx.index.count(replace(base, min_risk=float(level)))) for level in RISK_LEVELS]
-    rbase = replace(form.query, reviewed=None, limit=0, offset=0)
-    out["reviewed"] = [("1", ctx.index.count(replace(rbase, reviewed=True))),
-                       ("0", ctx.index.count(replace(rbase, reviewed=False)))]
+        out[dim] = [(b.key[0], b.count) for b in jobs[dim].result()]
+    out["risk"] = [(str(level), jobs[f"risk{level}"].result()) for level in RISK_LEVELS]
+    out["reviewed"] = [("1", jobs["rev1"].result()), ("0", jobs["rev0"].result())]
+    out["day"] = [(b.key[0], b.count) for b in jobs["day"].result()]
     return out
 
 
@@ -48,18 +61,19 @@ def _page_no(request: Request) -> int:
 @router.get("/search")
 def search_page(request: Request, user: CurrentUser = Depends(require_user())) -> Response:
     ctx = request.app.state.ctx
-    form = parse(params_dict(request.query_params), ctx.settings.timezone, page=_page_no(request))
+    params = with_default_window(params_dict(request.query_params), ctx.index, ctx.settings.timezone)
+    form = parse(params, ctx.settings.timezone, page=_page_no(request))
     error = "; ".join(form.errors) or None
     page = None
     facet_counts: dict[str, list[tuple[str, int]]] = {}
     day_chart = None
     try:
-        page = ctx.index.search(form.query)
+        results = _POOL.submit(ctx.index.search, form.query)
         facet_counts = facets(ctx, form)
-        days = ctx.index.aggregate(replace(form.query, limit=0, offset=0), by=["day"], tz=ctx.settings.timezone)
+        page = results.result()
+        days = facet_counts.pop("day")
         if days:
-            day_chart = charts.columns([(b.key[0][8:10] + "/" + b.key[0][5:7], b.count) for b in days[-31:]],
-                                       height=90)
+            day_chart = charts.columns([(k[8:10] + "/" + k[5:7], n) for k, n in days[-31:]], height=90)
     except QuerySyntaxError as exc:
         error = str(exc)
     with ctx.session() as s:
@@ -77,7 +91,8 @@ def search_page(request: Request, user: CurrentUser = Depends(require_user())) -
 
 def _export(request: Request, fmt: str) -> Response:
     ctx = request.app.state.ctx
-    form = parse(params_dict(request.query_params), ctx.settings.timezone)
+    params = with_default_window(params_dict(request.query_params), ctx.index, ctx.settings.timezone)
+    form = parse(params, ctx.settings.timezone)
     tz = ctx.settings.timezone
     articles = exports.iter_results(ctx.index, form.query)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
