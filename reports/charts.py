@@ -80,7 +80,7 @@ def volume_chart(fig: Figures) -> bytes:
     unit = {"day": "ngày", "week": "tuần", "month": "tháng"}[fig.time_unit]
     ax.set_title(f"Số tin bài về Thành phố theo {unit}")
     ax.set_ylabel("Số tin bài")
-    ax.legend(loc="upper left", frameon=False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2, frameon=False)
     _style(ax)
     return _png(f)
 

@@ -120,6 +120,21 @@ class Document:
         return "\n".join(out)
 
 
+def header_lines(issuing_body: list[str]) -> list[tuple[str, bool]]:
+    """Issuing-body lines as laid out top left: (text, bold). The last line (the issuing office)
+    is bold; a long people's-committee line is split after "ỦY BAN NHÂN DÂN" as the forms do."""
+    out: list[tuple[str, bool]] = []
+    for i, line in enumerate(issuing_body):
+        last = i == len(issuing_body) - 1
+        head = "ỦY BAN NHÂN DÂN "
+        if len(line) > 30 and line.upper().startswith(head):
+            out.append((line[: len(head) - 1], last))
+            out.append((line[len(head):], last))
+        else:
+            out.append((line, last))
+    return out
+
+
 def place_date(place: str, day: int, month: int, year: int) -> str:
     """"Thành phố Hồ Chí Minh, ngày 04 tháng 4 năm 2018" — months 1 and 2 are written with a
     leading zero ("tháng 01", "tháng 02") as the administrative-document rules ask."""

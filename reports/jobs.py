@@ -22,7 +22,8 @@ def _subject(row: ReportArchive) -> str:
     return f"[Dư Luận] {row.title}"
 
 
-def email_report(ctx: Any, kind: str, row: ReportArchive, html: str | None = None) -> list[str]:
+def email_report(ctx: Any, kind: str, row: ReportArchive, html: str | None = None,
+                 text: str | None = None) -> list[str]:
     """E-mail an archived report: the digest as the HTML body; a summary as attachment(s)."""
     rs = ctx.settings.reports
     to = list(rs.digest_email_to if kind == "daily" else rs.monthly_email_to)
@@ -40,8 +41,15 @@ def email_report(ctx: Any, kind: str, row: ReportArchive, html: str | None = Non
         attachments.append(Attachment(path.name, data, *sub))
     body = html or (f"<p>Kính gửi Quý cơ quan,</p><p>Xin gửi kèm <b>{row.title}</b>.</p>"
                     "<p>Trân trọng.</p>")
-    text = f"{row.title}\n\nXem nội dung trong phần HTML hoặc tệp đính kèm."
+    text = text or f"{row.title}\n\nXem nội dung trong phần HTML hoặc tệp đính kèm."
     return send_mail(ctx.settings, Mail(_subject(row), to, body, text, attachments))
+
+
+def _draft_edited(ctx: Any, period: Any) -> bool:
+    from reports.service import load_draft
+
+    with ctx.session() as s:
+        return load_draft(s, "monthly", period).edited
 
 
 def daily_digest_job(ctx: Any, now: datetime | None = None) -> str:
@@ -51,7 +59,7 @@ def daily_digest_job(ctx: Any, now: datetime | None = None) -> str:
     period = day_period(today_local(tz, now) - timedelta(days=1), tz)
     doc = build_document(ctx, "daily", period, now)
     row = generate_report(ctx, "daily", period.start, period.end, "html", created_by="scheduler", document=doc)
-    sent = email_report(ctx, "daily", row, html=render_html(doc))
+    sent = email_report(ctx, "daily", row, html=render_html(doc), text=doc.text())
     return f"digest {period.key}: {row.path}; e-mailed to {len(sent)} recipient(s)"
 
 
@@ -71,7 +79,10 @@ def monthly_summary_job(ctx: Any, now: datetime | None = None) -> str:
         for row in rows:
             sub = "pdf" if row.format == "pdf" else "vnd.openxmlformats-officedocument.wordprocessingml.document"
             attachments.append(Attachment(Path(row.path).name, Path(row.path).read_bytes(), "application", sub))
+        draft_note = "" if _draft_edited(ctx, period) else (
+            "<p><i>Bản lập tự động: phần nhận định, đánh giá và kiến nghị, đề xuất chưa được cán bộ phân tích "
+            "bổ sung.</i></p>")
         body = (f"<p>Kính gửi Quý cơ quan,</p><p>Sở Thông tin và Truyền thông xin gửi <b>{rows[0].title}</b> "
-                "(bản Word và PDF đính kèm).</p><p>Trân trọng.</p>")
+                f"(bản Word và PDF đính kèm).</p>{draft_note}<p>Trân trọng.</p>")
         sent = send_mail(ctx.settings, Mail(_subject(rows[0]), to, body, f"{rows[0].title} (đính kèm).", attachments))
     return f"monthly {period.key}: {', '.join(r.path for r in rows)}; e-mailed to {len(sent)} recipient(s)"

@@ -15,7 +15,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from reports.document import Bullets, Document, Heading, Image, Note, Para, Run, Table, runs
+from reports.document import Bullets, Document, Heading, Image, Note, Para, Run, Table, header_lines, runs
 
 FONT = "Times New Roman"
 SIZE = Pt(13)
@@ -108,16 +108,17 @@ def _frame(d: object, doc: Document) -> None:
     t = d.add_table(rows=1, cols=2)  # type: ignore[attr-defined]
     _no_borders(t)
     left, right = t.rows[0].cells
-    left.width, right.width = Cm(6.8), Cm(9.7)
-    for i, line in enumerate(f.issuing_body):
-        _cell_par(left, line, bold=i == len(f.issuing_body) - 1, size=Pt(12.5), first=i == 0)
+    left.width, right.width = Cm(6.5), Cm(10.0)
+    for i, (line, bold) in enumerate(header_lines(f.issuing_body)):
+        _cell_par(left, line, bold=bold, size=Pt(12.5), first=i == 0)
     _cell_par(left, "——————", size=Pt(8), first=False)
-    _cell_par(left, f.number, size=Pt(13), first=False)
+    if f.number:
+        _cell_par(left, f.number, size=Pt(13), first=False)
     if f.motto:
         _cell_par(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold=True, size=Pt(12.5))
         _cell_par(right, "Độc lập - Tự do - Hạnh phúc", bold=True, size=Pt(13), first=False)
         _cell_par(right, "———————————", size=Pt(8), first=False)
-        _cell_par(right, f.place_date, italic=True, size=Pt(13), first=False)
+        _cell_par(right, f.place_date, italic=True, size=Pt(12.5), first=False)
     else:
         _cell_par(right, f.place_date, italic=True, size=Pt(13))
 
@@ -144,6 +145,7 @@ def _table(d: object, b: Table) -> None:
         cap = d.add_paragraph()  # type: ignore[attr-defined]
         cap.alignment = WD_ALIGN_PARAGRAPH.CENTER
         cap.paragraph_format.first_line_indent = None
+        cap.paragraph_format.keep_with_next = True
         cap.add_run(b.caption).italic = True
     rows = b.rows or [["Không có dữ liệu"] + [""] * (len(b.headers) - 1)]
     t = d.add_table(rows=1 + len(rows), cols=len(b.headers))  # type: ignore[attr-defined]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 from html import escape
 
-from reports.document import Block, Bullets, Document, Heading, Image, Note, Para, Table, runs
+from reports.document import Block, Bullets, Document, Heading, Image, Note, Para, Table, header_lines, runs
 
 # Office PCs have Times New Roman; the server renders PDFs with Noto Serif (full Vietnamese
 # coverage) — "Times New Roman" is not listed there because fontconfig would substitute a
@@ -47,7 +47,7 @@ def _table(b: Table, font_size: str) -> str:
     cell = "border:1px solid #555;padding:3px 5px;vertical-align:top"
     h = []
     if b.caption:
-        h.append(f'<p style="margin:8px 0 3px 0;font-style:italic;text-align:center">{escape(b.caption)}</p>')
+        h.append(f'<p style="margin:8px 0 3px 0;font-style:italic;text-align:center;page-break-after:avoid">{escape(b.caption)}</p>')
     h.append(f'<table style="border-collapse:collapse;width:100%;font-size:{font_size};margin-bottom:8px">')
     h.append("<thead><tr>")
     for i, head in enumerate(b.headers):
@@ -104,22 +104,19 @@ def _block(b: Block, doc: Document, font_size: str) -> str:
 
 def _header(doc: Document) -> str:
     f = doc.frame
-    body_lines = []
-    for i, line in enumerate(f.issuing_body):
-        last = i == len(f.issuing_body) - 1
-        body_lines.append(f"<b>{escape(line)}</b>" if last else escape(line))
-    left = "<br>".join(body_lines)
+    left = "<br>".join(f"<b>{escape(t)}</b>" if bold else escape(t) for t, bold in header_lines(f.issuing_body))
     left += '<br><span style="display:inline-block;border-top:1px solid #000;width:35%;margin:2px 0"></span>'
-    left += f"<br>{escape(f.number)}"
+    if f.number:
+        left += f"<br>{escape(f.number)}"
     if f.motto:
         right = ("<b>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</b><br><b>Độc lập - Tự do - Hạnh phúc</b><br>"
                  '<span style="display:inline-block;border-top:1px solid #000;width:55%;margin:2px 0"></span><br>'
-                 f"<i>{escape(f.place_date)}</i>")
+                 f'<i style="white-space:nowrap">{escape(f.place_date)}</i>')
     else:
         right = f"<i>{escape(f.place_date)}</i>"
     return ('<table style="width:100%;border-collapse:collapse;margin-bottom:14px"><tr>'
-            f'<td style="width:46%;text-align:center;vertical-align:top;font-size:0.85em;padding:0">{left}</td>'
-            f'<td style="width:54%;text-align:center;vertical-align:top;font-size:0.85em;padding:0">{right}</td>'
+            f'<td style="width:42%;text-align:center;vertical-align:top;font-size:0.8em;padding:0">{left}</td>'
+            f'<td style="width:58%;text-align:center;vertical-align:top;font-size:0.8em;padding:0">{right}</td>'
             "</tr></table>")
 
 

@@ -63,16 +63,19 @@ def load_draft(session: Any, kind: str, period: Period) -> Draft:
                  row.number.strip(), bool(row.assessment.strip() or row.proposals.strip()))
 
 
-def admin_frame(ctx: Any, now: datetime, number: str = "", motto: bool = True) -> AdminFrame:
-    """Issuing body, number, place and date, recipients and signer from `settings.reports`."""
+def admin_frame(ctx: Any, now: datetime, number: str = "", motto: bool = True, numbered: bool = True) -> AdminFrame:
+    """Issuing body, number, place and date, recipients and signer from `settings.reports`.
+    `numbered=False` (the daily bulletin) prints a number only when the draft gives one."""
     rs = ctx.settings.reports
     local = now.astimezone(ZoneInfo(ctx.settings.timezone))
     if number:
         num = number if number.lower().startswith("số") else f"Số: {number}"
         if "/" not in number:
             num = f"Số: {number}/{rs.number_suffix}"
+    elif numbered:
+        num = "Số: " + "\u00a0" * 8 + f"/{rs.number_suffix}"
     else:
-        num = f"Số:        /{rs.number_suffix}"
+        num = ""
     return AdminFrame(issuing_body=list(rs.issuing_body), number=num,
                       place_date=place_date(rs.place, local.day, local.month, local.year), motto=motto,
                       recipients=list(rs.recipients), signer_title=rs.signer_title, signer_name=rs.signer_name)
@@ -110,7 +113,7 @@ def build_document(ctx: Any, kind: str, period: Period, now: datetime | None = N
         draft = load_draft(s, kind, period)
     if kind == "daily":
         data = build_digest(ctx.index, period, threshold, alerts, topics, source_names(ctx.sources), now)
-        return compose_digest(data, admin_frame(ctx, now, draft.number, motto=False))
+        return compose_digest(data, admin_frame(ctx, now, draft.number, motto=False, numbered=False))
     summary = build_summary(ctx.index, period, kind, threshold, alerts, topics, ctx.sources, draft, now)
     summary.charts = summary_charts(summary)
     return compose_summary(summary, admin_frame(ctx, now, draft.number))
