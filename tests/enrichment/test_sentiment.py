@@ -1,0 +1,161 @@
+"""Sentiment toward the city: shipped models, held-out quality floors, article aggregation with
+city weighting, domain terms and negation, determinism and bad input."""
+
+from __future__ import annotations
+
+import csv
+import unicodedata
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from duluan.models import Article, Mention, Review
+from enrichment.sentiment import evaluate, load_sentiment_model, macro_f1, mark_negation, split_sentences
+
+FIX = Path(__file__).resolve().parents[1] / "fixtures" / "enrichment" / "sentiment"
+
+
+def _rows(name: str) -> tuple[list[str], list[int]]:
+    with open(FIX / name, encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+    return [r["text"] for r in rows], [int(r["label"]) for r in rows]
+
+
+def _article(title: str, text: str, language: str = "vi", mentions: list[Mention] | None = None, **kw) -> Article:
+    return Article(id="a" * 32, url="https://example.vn/a", canonical_url="https://example.vn/a", source_id="t",
+                   title=title, text=text, language=language, published_at=datetime(2026, 10, 1, tzinfo=UTC),
+                   mentions=mentions or [], **kw)
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_sentiment_model()
+
+
+def test_vietnamese_heldout_macro_f1(model) -> None:
+    texts, labels = _rows("vi_uit_vsfc_heldout.tsv")
+    res = evaluate(texts, labels, "vi", model)
+    assert res["n"] == 1583
+    assert res["macro_f1"] >= 0.75, res  # measured 0.81; target of the issue is 0.70
+
+
+def test_vietnamese_news_heldout_is_better_than_majority(model) -> None:
+    texts, labels = _rows("vi_news_heldout.tsv")
+    res = evaluate(texts, labels, "vi", model)
+    majority = macro_f1(labels, [0] * len(labels))["macro_f1"]
+    assert res["macro_f1"] >= majority + 0.3, (res, majority)
+
+
+def test_english_heldout_beats_vader_floor(model) -> None:
+    texts, labels = _rows("en_newsmtsc_heldout.tsv")
+    res = evaluate(texts, labels, "en", model)
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    v = SentimentIntensityAnalyzer()
+    vader_pred = [1 if (c := v.polarity_scores(t)["compound"]) >= 0.05 else -1 if c <= -0.05 else 0 for t in texts]
+    floor = macro_f1(labels, vader_pred)["macro_f1"]
+    assert res["macro_f1"] > floor + 0.05, (res, floor)
+    assert res["macro_f1"] >= 0.60, res  # measured 0.64 (below the 0.70 target, see README)
+
+
+@pytest.mark.parametrize(("text", "lang", "expected"), [
+    ("Nhiều tuyến phố ở quận Bình Thạnh ngập nặng, xe chết máy hàng loạt.", "vi", -1),
+    ("Giờ cao điểm sáng nay, kẹt xe kéo dài trên cầu Sài Gòn.", "vi", -1),
+    ("Một số tài khoản mạng xã hội đăng tin sai sự thật về dịch bệnh.", "vi", -1),
+    ("Nguyên phó giám đốc bị bắt vì tham nhũng đất đai.", "vi", -1),
+    ("Khu công nghệ cao thu hút thêm dự án đầu tư kỷ lục.", "vi", 1),
+    pytest.param("Floods swamped several districts and stranded commuters.", "en", -1, marks=pytest.mark.xfail(
+        reason="known gap: the English model (NewsMTSC + VADER features) scores this neutral", strict=True)),
+    ("Authorities announced a crackdown on bloggers critical of the government.", "en", -1),
+    ("Heavy rain flooded dozens of streets and residents complained about the failed drainage project.", "en", -1),
+    pytest.param("The province drew record investment from Japanese manufacturers.", "en", 1, marks=pytest.mark.xfail(
+        reason="known gap: the English model scores 'record investment' neutral", strict=True)),
+])
+def test_domain_terms(model, text: str, lang: str, expected: int) -> None:
+    assert model.predict([text], lang) == [expected]
+
+
+def test_negation_changes_the_tone(model) -> None:
+    neg = model.sentence_scores(["Khu dân cư này ngập sâu sau mưa."], "vi")[0]
+    negated = model.sentence_scores(["Khu dân cư này không còn ngập sau mưa."], "vi")[0]
+    assert negated > neg + 0.2
+    en_pos = model.sentence_scores(["The reform was a success."], "en")[0]
+    en_neg = model.sentence_scores(["The reform was not a success."], "en")[0]
+    assert en_neg < en_pos - 0.2
+    assert mark_negation(["không", "ngập", "nữa", "và", "đẹp", ".", "x"], {"không"}, 2) == \
+        ["không", "NOT_ngập", "NOT_nữa", "và", "đẹp", ".", "x"]
+
+
+def test_apply_weights_sentences_that_mention_the_city(model) -> None:
+    text = ("Hà Nội đón lượng khách du lịch kỷ lục, doanh thu tăng trưởng mạnh. "
+            "Trong khi đó TP.HCM ngập nặng, kẹt xe kéo dài nhiều giờ, người dân bức xúc.")
+    start = text.index("TP.HCM")
+    with_city = model.apply(_article("Tin tổng hợp", text,
+                                     mentions=[Mention(alias="TP.HCM", field="body", start=start, end=start + 6)]))
+    without = model.apply(_article("Tin tổng hợp", text))
+    assert with_city.sentiment is not None and without.sentiment is not None
+    assert with_city.sentiment.label == -1
+    assert with_city.sentiment.score < without.sentiment.score
+    assert with_city.enrichment["sentiment"] == with_city.sentiment.method == "lr-tfidf-vi@1"
+
+
+def test_apply_english_and_other_languages(model) -> None:
+    en = model.apply(_article("Ho Chi Minh City hit by severe flooding",
+                              "Heavy rain flooded dozens of streets. Residents complained about the failed drainage project.",
+                              language="en"))
+    assert en.sentiment is not None and en.sentiment.label == -1
+    fr = model.apply(_article("Hô Chi Minh-Ville attire des investissements record",
+                              "La ville a attiré un montant record d'investissements étrangers cette année.", language="fr"))
+    assert fr.sentiment is not None and fr.enrichment["sentiment"] in ("e5-lr-xx@1", "none@1")
+    und = model.apply(_article("???", "", language="und"))
+    assert und.sentiment is not None and und.sentiment.label in (-1, 0, 1)
+
+
+def test_corrections_are_not_touched(model) -> None:
+    a = _article("TP.HCM ngập nặng", "Đường phố ngập sâu.", review=Review(reviewed=True, sentiment=1))
+    out = model.apply(a)
+    assert out.review.sentiment == 1 and out.effective_sentiment() == 1
+    assert out.sentiment is not None and out.sentiment.label == -1
+
+
+def test_deterministic(model) -> None:
+    a = _article("TP.HCM: cháy lớn tại công ty giày da", "Thiệt hại ban đầu ước tính 10 tỷ đồng. Không ai bị thương.")
+    assert model.apply(a) == model.apply(a)
+    assert load_sentiment_model() is model
+
+
+def test_split_sentences_offsets() -> None:
+    text = "Câu một. Câu hai!\nCâu ba"
+    assert [text[a:b] for a, b in split_sentences(text)] == ["Câu một.", "Câu hai!", "Câu ba"]
+
+
+def test_huge_input_is_bounded(model) -> None:
+    big = ("TP.HCM ngập nặng sau mưa lớn. " * 200_000)[:5_000_000]
+    out = model.apply(_article("Mưa lớn", big, mentions=[Mention(alias="TP.HCM", field="body", start=0, end=6)]))
+    assert out.sentiment is not None and out.sentiment.label == -1
+
+
+_texts = st.one_of(
+    st.just(""), st.just("ngập"), st.text(max_size=300),
+    st.text(alphabet=st.characters(codec="utf-8"), max_size=200),
+    st.sampled_from([
+        unicodedata.normalize("NFD", "Thành phố Hồ Chí Minh không ngập"),
+        "TP.HCM 胡志明市 ホーチミン Хошимин ngập lụt \x00\x07\u200b",
+        "ThÃ nh phá»‘ Há»“ ChÃ­ Minh",  # UTF-8 read as cp1252
+        "\ufeff\u202e\u0301\u0301\u0301",
+    ]),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(title=_texts, text=_texts, lang=st.sampled_from(["vi", "en", "und", "zh", "xx"]),
+       start=st.integers(min_value=-5, max_value=400))
+def test_bad_input_never_raises(model, title: str, text: str, lang: str, start: int) -> None:
+    m = Mention(alias="x", field="body", start=start, end=start + 3)
+    out = model.apply(_article(title, text, language=lang, mentions=[m]))
+    assert out.sentiment is not None
+    assert -1.0 <= out.sentiment.score <= 1.0
+    assert out.sentiment.label in (-1, 0, 1)
