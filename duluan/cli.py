@@ -64,7 +64,7 @@ def init(
 
     ctx = ctx_from_env()
     ctx.settings.data_dir.mkdir(parents=True, exist_ok=True)
-    ctx.index  # creates the index file and schema
+    _ = ctx.index  # creates the index file and schema
     with ctx.session() as s:
         user = s.query(User).filter_by(username=admin_user).one_or_none()
         if user is None:
@@ -152,8 +152,8 @@ def _query_from_options(text: str | None, since: str | None, until: str | None, 
                         source: list[str], country: list[str], kind: list[str], topic: list[str],
                         sentiment: list[int], min_risk: float | None, min_relevance: float | None,
                         sort: str, limit: int, offset: int, exact: bool, tz: str) -> object:
-    from index.base import Query
     from duluan.timeutil import parse_user_datetime
+    from index.base import Query
 
     return Query(
         text=text, exact=exact,

@@ -42,8 +42,8 @@ def serve(ctx: AppContext, host: str | None = None, port: int | None = None, sch
     from web.app import create_app
 
     ctx.settings.data_dir.mkdir(parents=True, exist_ok=True)
-    ctx.index  # open (and migrate) before serving
-    ctx.engine
+    _ = ctx.index  # open (and migrate) before serving
+    _ = ctx.engine
     sched = build_scheduler(ctx) if scheduler and ctx.settings.scheduler.enabled else None
     app = create_app(ctx, scheduler=sched)
     config = uvicorn.Config(app, host=host or ctx.settings.web.host, port=port if port is not None else ctx.settings.web.port,

@@ -24,7 +24,7 @@ from duluan.errors import IndexError_, QuerySyntaxError
 from duluan.models import Article, Story
 from duluan.text import normalize_text, split_cjk
 from index.base import DIMENSIONS, RELEVANCE_CANDIDATES, Bucket, Page, Query
-from index.query_parser import And, Node, Not, Or, Term, exact_phrases, parse_query
+from index.query_parser import Node, Not, Or, Term, exact_phrases, parse_query
 
 SCHEMA_VERSION = 2
 _KEY_SLOTS = 1024  # keys per second of publication time
