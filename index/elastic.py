@@ -539,6 +539,7 @@ class ElasticIndex:
             es_query = {"bool": {"must": [es_query], "filter": [{"exists": {"field": "story_id"}}]}}
         sources = []
         for n, d in enumerate(dims):
+            src: dict[str, Any]
             if d in _TIME_DIMS:
                 src = {"date_histogram": {"field": "published_at", "calendar_interval": d, "time_zone": tz}}
             else:
