@@ -96,7 +96,7 @@ def test_monthly_docx_structure(rctx: Any, articles: list[Article], monthly_docx
     assert cells["Tin bài chưa đánh giá sắc thái"] == str(exp["sentiment"][None])
     # the administrative frame
     text = docx_text(data)
-    for needle in ("ỦY BAN NHÂN DÂN THÀNH PHỐ HỒ CHÍ MINH", "SỞ THÔNG TIN VÀ TRUYỀN THÔNG",
+    for needle in ("ỦY BAN NHÂN DÂN\nTHÀNH PHỐ HỒ CHÍ MINH", "SỞ THÔNG TIN VÀ TRUYỀN THÔNG",
                    "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "/BC-STTTT",
                    "Thành phố Hồ Chí Minh, ngày", "BÁO CÁO",
                    "Tổng hợp dư luận báo chí trong và ngoài nước về Thành phố tháng 10/2026",
