@@ -201,3 +201,31 @@ def test_app_context_and_cli_init_use_the_configured_database(db_url: str, app_e
     finally:
         ctx.engine.dispose()
         ctx.close()
+
+
+def test_scheduler_job_store_persists_jobs(db_url: str, app_env: dict[str, str],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The scheduler keeps its jobs in the operational database (APScheduler's SQLAlchemy store)."""
+    from sqlalchemy import text
+
+    from duluan.context import AppContext
+    from duluan.service import build_scheduler
+
+    monkeypatch.setenv("DULUAN_DATABASE_URL", db_url)
+    ctx = AppContext.load()
+    try:
+        sched = build_scheduler(ctx)
+        sched.start(paused=True)
+        ids = sorted(j.id for j in sched.get_jobs())
+        sched.shutdown(wait=False)
+        assert ids, "the job table schedules at least one job"
+        with ctx.engine.connect() as c:
+            stored = sorted(r[0] for r in c.execute(text("SELECT id FROM apscheduler_jobs")))
+        assert stored == ids
+        again = build_scheduler(ctx)  # a restart replaces the stored jobs, it does not duplicate them
+        again.start(paused=True)
+        assert sorted(j.id for j in again.get_jobs()) == ids
+        again.shutdown(wait=False)
+    finally:
+        ctx.engine.dispose()
+        ctx.close()
