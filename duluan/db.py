@@ -194,7 +194,7 @@ class FeedState(Base):
     """Conditional-GET validators per feed/sitemap URL."""
 
     __tablename__ = "feed_state"
-    url: Mapped[str] = mapped_column(String(1024), primary_key=True)
+    url: Mapped[str] = mapped_column(Text, primary_key=True)  # URLs have no length limit (PostgreSQL enforces one)
     etag: Mapped[str | None] = mapped_column(String(512), nullable=True)
     last_modified: Mapped[str | None] = mapped_column(String(128), nullable=True)
     last_checked: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -205,7 +205,7 @@ class FetchLog(Base):
     """Canonical URLs fetched, so a URL is not fetched twice within the recent window."""
 
     __tablename__ = "fetch_log"
-    canonical_url: Mapped[str] = mapped_column(String(1024), primary_key=True)
+    canonical_url: Mapped[str] = mapped_column(Text, primary_key=True)
     source_id: Mapped[str] = mapped_column(String(64), default="")
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now, index=True)
     status: Mapped[str] = mapped_column(String(32), default="ok")  # ok | no-article | error
