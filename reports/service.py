@@ -53,10 +53,14 @@ def period_for(kind: str, start: datetime, end: datetime, tz: str) -> Period:
 
 
 def load_draft(session: Any, kind: str, period: Period) -> Draft:
-    """The analyst's sections for (kind, period key), or the placeholders."""
+    """The analyst's sections for (kind, period key), or the placeholders. The key is the period's
+    key (`2026-10`) or the same prefixed with the kind (`monthly:2026-10`, as the web UI saves it);
+    the most recently updated wins."""
     row = session.execute(
-        select(ReportDraft).where(ReportDraft.kind == kind, ReportDraft.period_key == period.key)
-    ).scalar_one_or_none()
+        select(ReportDraft).where(ReportDraft.kind == kind,
+                                  ReportDraft.period_key.in_([period.key, f"{kind}:{period.key}"]))
+        .order_by(ReportDraft.updated_at.desc())
+    ).scalars().first()
     if row is None:
         return Draft(PLACEHOLDER_ASSESSMENT, PLACEHOLDER_PROPOSALS, "", False)
     return Draft(row.assessment.strip() or PLACEHOLDER_ASSESSMENT, row.proposals.strip() or PLACEHOLDER_PROPOSALS,

@@ -132,6 +132,19 @@ def test_draft_assessment_and_number_are_used(rctx: Any) -> None:
     assert "do cán bộ phân tích bổ sung" not in text
 
 
+def test_draft_saved_by_the_web_ui_key_is_used(rctx: Any) -> None:
+    """The web UI keys monthly drafts as "monthly:YYYY-MM"."""
+    with rctx.session() as s:
+        s.add(ReportDraft(kind="monthly", period_key="monthly:2026-10", assessment="Nhận định từ giao diện web.",
+                          proposals="", number="", updated_by="analyst"))
+        s.commit()
+    p = month_period(2026, 10, TZ)
+    row = generate_report(rctx, "monthly", p.start, p.end, "html", created_by="test")
+    html = Path(row.path).read_text(encoding="utf-8")
+    assert "Nhận định từ giao diện web." in html
+    assert "Phần kiến nghị, đề xuất do cán bộ phân tích bổ sung" in html  # empty proposals keep the placeholder
+
+
 def test_period_report_compares_with_previous_range(rctx: Any, articles: list[Article]) -> None:
     """A quarter-like custom range: its previous range of the same length is the comparison."""
     from reports.periods import custom_period
