@@ -3,6 +3,7 @@ top topics, articles per day, open alerts by severity, rising stories, source-he
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,6 +19,7 @@ from web.render import render
 from web.security import CurrentUser, require_user
 
 router = APIRouter(include_in_schema=False)
+POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="dashboard")
 FAILING_AFTER = 3  # consecutive failures before a source is shown as a warning
 STALE_HOURS = 48  # no success for this long is a warning too
 
@@ -46,12 +48,19 @@ def dashboard_data(ctx: Any, now: datetime | None = None) -> dict[str, Any]:
     today, week = day_starts(tz, now)
     threshold = ctx.settings.enrichment.relevance_threshold
     week_q = Query(since=week, min_relevance=threshold, limit=0)
-    per_day = ctx.index.aggregate(week_q, by=["day"], tz=tz)
-    counts = {b.key[0]: b.count for b in per_day}
+    # independent index queries run concurrently (each thread has its own index connection)
+    jobs = {
+        "per_day": POOL.submit(ctx.index.aggregate, week_q, ["day"], tz),
+        "topics": POOL.submit(ctx.index.aggregate, week_q, ["topic"], tz, 8),
+        "stories": POOL.submit(ctx.index.stories, week_q, 8),
+        "today": POOL.submit(period_summary, ctx, today),
+        "week": POOL.submit(period_summary, ctx, week),
+    }
+    counts = {b.key[0]: b.count for b in jobs["per_day"].result()}
     days = [(week + timedelta(days=i)).astimezone(ZoneInfo(tz)) for i in range(7)]
     series = [(d.strftime("%d/%m"), counts.get(d.strftime("%Y-%m-%d"), 0)) for d in days]
-    topics = ctx.index.aggregate(week_q, by=["topic"], tz=tz, size=8)
-    stories = ctx.index.stories(week_q, limit=8)
+    topics = jobs["topics"].result()
+    stories = jobs["stories"].result()
     with ctx.session() as s:
         alert_rows = (s.query(AlertRecord.severity, func.count()).filter(AlertRecord.state != "closed")
                       .group_by(AlertRecord.severity).all())
@@ -63,7 +72,7 @@ def dashboard_data(ctx: Any, now: datetime | None = None) -> dict[str, Any]:
             | ((SourceHealth.last_success.is_not(None)) & (SourceHealth.last_success < stale))
         ).order_by(SourceHealth.consecutive_failures.desc()).limit(10).all())
     return {
-        "today": period_summary(ctx, today), "week": period_summary(ctx, week), "series": series,
+        "today": jobs["today"].result(), "week": jobs["week"].result(), "series": series,
         "topics": [(b.key[0], b.count) for b in topics], "stories": stories,
         "alerts": dict(alert_rows), "latest_alerts": latest_alerts, "health": health,
     }
