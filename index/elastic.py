@@ -7,7 +7,8 @@ an alias, so a mapping change is a reindex into a new index and an atomic alias 
 
 Text: `title` and `body` are stored NFC + one tone placement (`normalize_text`) and analysed
 three ways: the field itself keeps diacritics (lower-cased; `="…"` exact phrases), `.folded`
-folds them (đ→d char filter + asciifolding, or icu_folding when the ICU plugin is present) so
+folds them (a char filter with the exact letter folding of `duluan.text.fold`, đ→d included,
+then asciifolding, or icu_folding when the ICU plugin is present) so
 "ngap lut" finds "ngập lụt", and `.en`/`.fr`/`.cjk` use Elasticsearch's language analysers
 (they add to the relevance score, never decide a match). Both the index and the query use the
 same word split as the SQLite backend (letters/digits/underscore runs; every CJK/Thai/Khmer/Lao
@@ -26,15 +27,17 @@ import base64
 import json
 import logging
 import os
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 from duluan.errors import ConfigError, IndexError_, QuerySyntaxError
 from duluan.models import Article, Story
-from duluan.text import _CJK_RE, normalize_text
+from duluan.text import _CJK_RE, _COMBINING_RE, fold, normalize_text
 from index.base import DIMENSIONS, Bucket, Page, Query
 from index.query_parser import Node, Not, Or, Term, parse_query
 
@@ -62,23 +65,42 @@ class BulkError(IndexError_):
         super().__init__(f"{len(failures)} article(s) failed to index, {written} written: {shown}{more}")
 
 
+@lru_cache(maxsize=1)
+def fold_mappings() -> tuple[str, ...]:
+    """`mapping` char-filter rules that fold every letter the way `duluan.text.fold` does
+    (đ → d, й → и, ά → α, …), computed from `fold` itself so the two never drift. Queries reach
+    Elasticsearch as tokens already folded in Python, so the index must fold at least as much
+    as Python does; asciifolding alone leaves e.g. Cyrillic and Greek marks in place."""
+    rules = []
+    for cp in range(0x10000):
+        c = chr(cp)
+        if 0xD800 <= cp < 0xE000 or not unicodedata.category(c).startswith("L"):
+            continue
+        f = fold(c)
+        if f != c.lower() and f.strip():
+            rules.append(f"{c} => {f}")
+    return tuple(rules)
+
+
 def index_settings(icu: bool = False, shards: int = 1, replicas: int = 0) -> dict[str, Any]:
     """Index settings with the analysers (icu_folding when the ICU plugin is installed)."""
-    fold = ["lowercase", "icu_folding"] if icu else ["lowercase", "asciifolding"]
+    fold_filter = ["lowercase", "icu_folding"] if icu else ["lowercase", "asciifolding"]
     return {
         "number_of_shards": shards,
         "number_of_replicas": replicas,
         "analysis": {
             "char_filter": {
-                "dd_fold": {"type": "mapping", "mappings": ["đ => d", "Đ => D"]},
+                "py_fold": {"type": "mapping", "mappings": list(fold_mappings())},  # đ → d and the rest
+                # the combining marks `fold` removes (decomposed input), and only those
+                "strip_marks": {"type": "pattern_replace", "pattern": _COMBINING_RE.pattern, "replacement": ""},
                 "cjk_split": {"type": "pattern_replace", "pattern": _CJK_RE.pattern, "replacement": " $1 "},
             },
             "tokenizer": {"words": {"type": "pattern", "pattern": _WORDS}},
             "analyzer": {
                 "duluan_exact": {"type": "custom", "char_filter": ["cjk_split"], "tokenizer": "words",
                                  "filter": ["lowercase"]},
-                "duluan_folded": {"type": "custom", "char_filter": ["dd_fold", "cjk_split"], "tokenizer": "words",
-                                  "filter": fold},
+                "duluan_folded": {"type": "custom", "char_filter": ["py_fold", "strip_marks", "cjk_split"],
+                                  "tokenizer": "words", "filter": fold_filter},
             },
         },
     }

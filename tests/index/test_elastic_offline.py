@@ -14,6 +14,7 @@ import pytest
 
 from duluan.errors import ConfigError, IndexError_, QuerySyntaxError
 from duluan.models import Review
+from duluan.text import fold
 from index.base import Query
 from index.elastic import (
     ElasticIndex,
@@ -111,6 +112,12 @@ def test_analysis_settings() -> None:
     assert st["analysis"]["analyzer"]["duluan_folded"]["filter"] == ["lowercase", "asciifolding"]
     assert index_settings(icu=True)["analysis"]["analyzer"]["duluan_folded"]["filter"][-1] == "icu_folding"
     re.compile(st["analysis"]["char_filter"]["cjk_split"]["pattern"])
+    assert st["analysis"]["analyzer"]["duluan_folded"]["char_filter"] == ["py_fold", "strip_marks", "cjk_split"]
+    rules = st["analysis"]["char_filter"]["py_fold"]["mappings"]
+    assert {"đ => d", "Đ => d", "й => и"} <= set(rules)
+    for rule in rules:  # each rule is exactly what `fold` does to that letter
+        src, _, dst = rule.partition(" => ")
+        assert fold(src) == dst and len(src) == 1
     props = index_mappings()["properties"]
     assert set(props["title"]["fields"]) == {"folded", "en", "fr", "cjk"}
     assert props["doc"] == {"type": "object", "enabled": False}
