@@ -71,13 +71,34 @@ def compiled_rules(ctx: AppContext) -> list[CompiledRule]:
         return compiled
 
 
-def match_batch(rules: list[CompiledRule], articles: list[Article],
+class RuleSet:
+    """Rules arranged so an article is only tested against rules that can match it: rules
+    with a topic filter are looked up by the article's topics, the others always run."""
+
+    def __init__(self, rules: list[CompiledRule]):
+        self.rules = rules
+        self.order = {id(cr): i for i, cr in enumerate(rules)}
+        self.always = [cr for cr in rules if not cr.topics]
+        self.by_topic: dict[str, list[CompiledRule]] = {}
+        for cr in rules:
+            for t in cr.topics:
+                self.by_topic.setdefault(t, []).append(cr)
+
+    def candidates(self, topics: frozenset[str]) -> list[CompiledRule]:
+        extra = {id(cr): cr for t in topics for cr in self.by_topic.get(t, ())}
+        if not extra:
+            return self.always
+        return sorted([*self.always, *extra.values()], key=lambda cr: self.order[id(cr)])
+
+
+def match_batch(rules: list[CompiledRule] | RuleSet, articles: list[Article],
                 relevance_threshold: float = 0.5) -> list[tuple[CompiledRule, Article, list[str]]]:
     """Every (rule, article, reasons) that matches; pure and in memory (benchmarked)."""
+    rs = rules if isinstance(rules, RuleSet) else RuleSet(rules)
     out = []
     for a in articles:
         f = ArticleFeatures.of(a, relevance_threshold)
-        for cr in rules:
+        for cr in rs.candidates(f.topics):
             reasons = cr.match(f)
             if reasons is not None:
                 out.append((cr, a, reasons))

@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from alerts.matching import ArticleFeatures, node_matches
 from duluan.errors import ConfigError, QuerySyntaxError
-from duluan.models import Article
 from duluan.settings import CityConfig, format_validation_error, load_model, read_yaml
 from duluan.text import fold, normalize_text
-from index.query_parser import And, Node, Not, Or, Term, index_tokens, parse_query
+from index.query_parser import Node, parse_query
 
 if TYPE_CHECKING:
     from duluan.context import AppContext
@@ -244,61 +244,6 @@ def load_rules(ctx: AppContext) -> list[Rule]:
 
 
 @dataclass
-class ArticleFeatures:
-    """What rules look at, computed once per article (tokens, folded text, labels)."""
-
-    article: Article
-    tokens: frozenset[str]
-    joined: str  # " tok tok tok " for phrase checks
-    exact_text: str | None
-    topics: frozenset[str]
-    sentiment: int | None
-    relevant: bool
-
-    @classmethod
-    def of(cls, article: Article, relevance_threshold: float = 0.5) -> ArticleFeatures:
-        toks = index_tokens(article.title + "\n" + article.text)
-        return cls(article=article, tokens=frozenset(toks), joined=" " + " ".join(toks) + " ",
-                   exact_text=None, topics=frozenset(article.effective_topics()),
-                   sentiment=article.effective_sentiment(),
-                   relevant=article.effective_relevant(relevance_threshold))
-
-    def exact(self) -> str:
-        if self.exact_text is None:
-            self.exact_text = normalize_text(self.article.title + "\n" + self.article.text).lower()
-        return self.exact_text
-
-
-def _term_matches(t: Term, f: ArticleFeatures) -> bool:
-    if t.exact is not None and t.exact not in f.exact():
-        return False
-    if t.prefix:
-        if len(t.tokens) == 1:
-            p = t.tokens[0]
-            return any(tok.startswith(p) for tok in f.tokens)
-        head = " " + " ".join(t.tokens[:-1]) + " " + t.tokens[-1]
-        return head in f.joined
-    if len(t.tokens) == 1:
-        return t.tokens[0] in f.tokens
-    if not all(tok in f.tokens for tok in t.tokens):
-        return False
-    return (" " + " ".join(t.tokens) + " ") in f.joined
-
-
-def node_matches(node: Node, f: ArticleFeatures) -> bool:
-    """Evaluate a parsed query on one article in memory (same semantics as the index)."""
-    if isinstance(node, Term):
-        return _term_matches(node, f)
-    if isinstance(node, And):
-        return all(node_matches(n, f) for n in node.items)
-    if isinstance(node, Or):
-        return any(node_matches(n, f) for n in node.items)
-    if isinstance(node, Not):
-        return not node_matches(node.item, f)
-    return False
-
-
-@dataclass
 class CompiledRule:
     """A rule ready to test articles in memory; `match` returns the reasons or None."""
 
@@ -321,7 +266,7 @@ class CompiledRule:
         r = self.rule
         a = f.article
         # cheap scalar filters first, the text query last
-        if self.kinds and str(a.source_kind) not in self.kinds:
+        if self.kinds and f.kind not in self.kinds:
             return None
         if self.languages and a.language not in self.languages:
             return None
@@ -352,7 +297,7 @@ class CompiledRule:
         a = f.article
         out = [f"Quy tắc «{r.name}»"]
         if self.kinds:
-            out.append("báo nước ngoài" if str(a.source_kind) == "foreign" else "báo trong nước")
+            out.append("báo nước ngoài" if f.kind == "foreign" else "báo trong nước")
         if hit_topics:
             out.append("chủ đề: " + ", ".join(sorted(hit_topics)))
         if r.max_sentiment is not None:
