@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from duluan.context import AppContext
 from duluan.errors import DuluanError
 from web.render import TopicNames, build_envs, render
-from web.security import CsrfFailed, Forbidden, LoginRequired, resolve_secret
+from web.security import CsrfFailed, CurrentUser, Forbidden, LoginRequired, require_user, resolve_secret
 
 log = logging.getLogger("duluan.web")
 
@@ -119,7 +119,7 @@ def create_app(ctx: AppContext, scheduler: Any = None) -> FastAPI:
             return JSONResponse({"status": "error", "error": str(exc)}, status_code=503)
 
     @app.get("/status", response_class=HTMLResponse, include_in_schema=False)
-    def status(request: Request) -> Response:
+    def status(request: Request, user: CurrentUser = Depends(require_user())) -> Response:
         from duluan.db import JobRun
 
         st = ctx.index.stats()

@@ -31,7 +31,7 @@ def test_every_page_renders_in_vietnamese_by_default(client_for: Any) -> None:
     c = client_for("admin")
     for path, marker in (("/", "Tổng quan"), ("/search", "Tìm kiếm"), ("/alerts", "Hộp cảnh báo"),
                          ("/sources", "Nguồn tin"), ("/rules", "Quy tắc cảnh báo"), ("/reports", "Báo cáo"),
-                         ("/admin/users", "Người dùng"), ("/admin/audit", "Nhật ký thao tác"),
+                         ("/admin/users", "Người dùng"), ("/admin/audit", "Nhật ký thao tác"), ("/admin/settings", "Cấu hình"),
                          ("/api/docs", "/api/v1/search"), ("/status", "Trạng thái"), ("/rules/new", "Định nghĩa")):
         r = c.get(path)
         assert r.status_code == 200, path

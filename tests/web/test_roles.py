@@ -99,7 +99,7 @@ def test_analyst_cannot_do_admin_things(app: Any, web_ctx: Any, client_for: Any)
             continue
         r = c.request(method, fill(path, ids), data={"csrf_token": token})
         assert r.status_code == 403, (method, path)
-    for path in ("/admin/users", "/admin/audit", "/api/docs", "/api/openapi.json", "/rules/new"):
+    for path in ("/admin/users", "/admin/audit", "/admin/settings", "/api/docs", "/api/openapi.json", "/rules/new"):
         assert c.get(path).status_code == 403, path
 
 

@@ -99,3 +99,25 @@ def audit_page(request: Request, user: CurrentUser = Depends(require_user("admin
         rows = q.order_by(AuditLog.id.desc()).offset((page - 1) * AUDIT_PAGE).limit(AUDIT_PAGE + 1).all()
     return render(request, "audit.html", rows=rows[:AUDIT_PAGE], page=page, more=len(rows) > AUDIT_PAGE,
                   actor=actor or "")
+
+
+_URL_PASSWORD = re.compile(r"(://[^:/@\s]+):[^@/\s]+@")
+
+
+def _mask(text: str) -> str:
+    """Passwords inside URLs (database_url, store, webhooks) are not shown."""
+    return _URL_PASSWORD.sub(r"\1:***@", text)
+
+
+@router.get("/admin/settings")
+def settings_page(request: Request, user: CurrentUser = Depends(require_user("admin"))) -> Response:
+    """The effective settings, read-only (they are edited in config/settings.yaml or the environment;
+    secrets never appear: they live only in the environment and are not part of Settings)."""
+    import yaml
+
+    ctx = request.app.state.ctx
+    dump = ctx.settings.model_dump(mode="json")
+    text = _mask(yaml.safe_dump(dump, allow_unicode=True, sort_keys=False))
+    return render(request, "settings.html", text=text, config_dir=str(ctx.settings.config_dir),
+                  data_dir=str(ctx.settings.data_dir), store=_mask(ctx.settings.store_url.split("?")[0]),
+                  sources=len(ctx.sources), city=ctx.city.name)
