@@ -108,7 +108,9 @@ def with_default_window(params: dict[str, Any], index: Any, tz: str) -> dict[str
     """`params` with `since` set to the start of the last DEFAULT_WINDOW_DAYS days of data (counted
     back from the newest article, so an archive that stopped growing still shows its last month),
     unless the user gave a date, a story or asked for all time."""
-    if params.get("since") or params.get("until") or params.get("story") or params.get("all") == "1":
+    if params.get("all") == "1":
+        return {k: v for k, v in params.items() if k != "since"}
+    if params.get("since") or params.get("until") or params.get("story"):
         return params
     newest = index.search(Query(limit=1, sort="newest")).items
     if not newest:

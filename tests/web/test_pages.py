@@ -79,7 +79,10 @@ def test_default_window_is_the_last_30_days_of_data(client_for: Any, web_ctx: An
     c = client_for("viewer")
     page = c.get("/search").text
     assert f'name="since" value="{start}"' in page
-    everything = c.get("/search", params={"all": "1"}).text
+    analyst = client_for("analyst")
+    save_form = re.search(r'<form method="post" action="/searches".*?</form>', analyst.get("/search", params={"q": "xe"}).text, re.S)
+    assert save_form and 'name="q" value="xe"' in save_form.group(0) and 'name="since"' not in save_form.group(0)
+    everything = c.get("/search", params={"all": "1", "since": start}).text
     assert 'name="since" value=""' in everything
     total = web_ctx.index.count(Query())
     assert f"{total} kết quả" in everything

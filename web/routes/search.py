@@ -61,8 +61,11 @@ def _page_no(request: Request) -> int:
 @router.get("/search")
 def search_page(request: Request, user: CurrentUser = Depends(require_user())) -> Response:
     ctx = request.app.state.ctx
-    params = with_default_window(params_dict(request.query_params), ctx.index, ctx.settings.timezone)
+    asked = params_dict(request.query_params)
+    params = with_default_window(asked, ctx.index, ctx.settings.timezone)
     form = parse(params, ctx.settings.timezone, page=_page_no(request))
+    # a saved search keeps what the user asked, not the default window of today
+    save_params = {k: v for k, v in params.items() if k in asked}
     error = "; ".join(form.errors) or None
     page = None
     facet_counts: dict[str, list[tuple[str, int]]] = {}
@@ -84,7 +87,7 @@ def search_page(request: Request, user: CurrentUser = Depends(require_user())) -
         pages = min((page.total + PAGE_SIZE - 1) // PAGE_SIZE, 500)
     return render(
         request, "search.html", form=form, page=page, facets=facet_counts, error=error, saved=saved,
-        qs=urlencode(base_params, doseq=True), params=base_params, pages=pages, day_chart=day_chart,
+        qs=urlencode(base_params, doseq=True), params=base_params, save_params=save_params, pages=pages, day_chart=day_chart,
         source_names={s.id: s.name for s in ctx.sources},
     )
 
