@@ -112,4 +112,6 @@ def test_large_batch_upsert_and_count(empty_index: ArticleIndex) -> None:
     assert empty_index.count(Query()) == 1200
     assert empty_index.count(Query(text='"ngap lut"')) == 1200
     page = empty_index.search(Query(text="ngap", limit=50, offset=1100))
-    assert page.total == 1200 and len(page.items) == 50
+    assert len(page.items) == 50
+    # a backend may stop counting search totals at a cap; then it says so and count() is exact
+    assert page.total == 1200 if page.total_exact else 0 < page.total < 1200
