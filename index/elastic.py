@@ -39,7 +39,7 @@ from duluan.errors import ConfigError, IndexError_, QuerySyntaxError
 from duluan.models import Article, Story
 from duluan.text import _CJK_RE, _COMBINING_RE, fold, normalize_text
 from index.base import DIMENSIONS, Bucket, Page, Query
-from index.query_parser import Node, Not, Or, Term, parse_query
+from index.query_parser import Node, Not, Or, Term, parse_query, positive_terms
 
 log = logging.getLogger("duluan.index.elastic")
 
@@ -241,6 +241,18 @@ def build_query(q: Query) -> tuple[dict[str, Any], bool]:
     if node is None:
         return ({"bool": {"filter": flt}} if flt else {"match_all": {}}), False
     return {"bool": {"must": [text_query(node)], "filter": flt}}, True
+
+
+def _language_boost(es_query: dict[str, Any], q: Query) -> dict[str, Any]:
+    """For relevance ranking only: the positive words also scored on the language analysers
+    (English/French stems, CJK bigrams), so "flood" ranks "floods" well. Matching is unchanged:
+    the clause is an optional `should` beside the `must` built from the folded fields."""
+    words = " ".join(" ".join(t.tokens) for t in positive_terms(parse_query(q.text, exact_all=q.exact)))
+    if not words:
+        return es_query
+    boost = {"multi_match": {"query": words, "type": "most_fields", "fields": [
+        "title.en^2", "body.en", "title.fr^2", "body.fr", "title.cjk^2", "body.cjk"]}}
+    return {"bool": {**es_query["bool"], "should": [boost]}}
 
 
 def _sort(order: str, has_text: bool) -> list[dict[str, Any]]:
@@ -522,6 +534,8 @@ class ElasticIndex:
 
     def search(self, query: Query) -> Page:
         es_query, has_text = build_query(query)
+        if has_text and query.sort == "relevance":
+            es_query = _language_boost(es_query, query)
         limit = max(0, min(query.limit, 1000))
         sort = _sort(query.sort, has_text)
         sort_key = query.sort if (query.sort != "relevance" or has_text) else "newest"

@@ -132,3 +132,14 @@ def test_cursor_roundtrip_and_time_labels() -> None:
     tz = ZoneInfo("Asia/Ho_Chi_Minh")
     assert [_time_label(ms, d, tz) for d in ("day", "hour", "month", "week")] == [
         "2026-10-06", "2026-10-06T00", "2026-10", "2026-W41"]
+
+
+def test_relevance_adds_language_scoring_only() -> None:
+    from index.elastic import _language_boost
+
+    q = Query(text="floods -rain", sort="relevance")
+    base, _ = build_query(q)
+    boosted = _language_boost(base, q)
+    assert boosted["bool"]["must"] == base["bool"]["must"] and boosted["bool"]["filter"] == base["bool"]["filter"]
+    should = boosted["bool"]["should"][0]["multi_match"]
+    assert should["query"] == "floods" and "title.en^2" in should["fields"]
