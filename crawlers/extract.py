@@ -302,11 +302,22 @@ def extract_article(raw: RawArticle, source: Source | None) -> Article:
 
     try:
         doc_for_traf = lxml.html.document_fromstring(html_text)
-        res = bare_extraction(doc_for_traf, url=canonical, with_metadata=True, include_comments=False,
-                              date_extraction_params={"extensive_search": False, "original_date": True})
+        # metadata comes from our own pass over the page (JSON-LD, meta tags, <time>, htmldate);
+        # trafilatura's metadata pass costs as much as its text extraction, so only its cheap
+        # title and author helpers are used below
+        res = bare_extraction(doc_for_traf, url=canonical, with_metadata=False, include_comments=False)
     except (ValueError, TypeError, etree.LxmlError) as exc:
         raise ExtractError(f"{raw.url}: extraction failed: {exc}") from None
     data: dict[str, Any] = res.as_dict() if res is not None and hasattr(res, "as_dict") else (res or {})
+    from trafilatura.metadata import extract_author, extract_catstags, extract_title
+
+    try:
+        data["title"] = extract_title(doc)
+        data["author"] = data.get("author") or (None if meta_authors else extract_author(doc))
+        data["categories"] = extract_catstags("category", doc)
+    except (ValueError, TypeError, etree.LxmlError):  # metadata is a fallback: never fatal
+        pass
+    data["description"] = _meta(doc, "description", "og:description", "twitter:description")
     text = normalize_text(data.get("text") or "")
     if len(text) < _min_chars(text):  # a second, recall-oriented pass, then the page's own articleBody
         res2 = bare_extraction(lxml.html.document_fromstring(html_text), url=canonical, favor_recall=True,
