@@ -163,3 +163,20 @@ def test_period_report_compares_with_previous_range(rctx: Any, articles: list[Ar
     assert total_row.cells[2].text.replace(".", "") == str(n_prev)
     assert row.period_end == p.end and row.period_start == p.start
     assert datetime.now(UTC) > p.end  # the fixture range is in the past: no "not over yet" note
+
+
+def test_long_periods_bucket_by_week_and_month(rctx: Any, articles: list[Article]) -> None:
+    """A quarter is charted by ISO week, a year by month; the buckets add up to the total."""
+    from reports.periods import quarter_period, year_period
+
+    for p, unit, first_label in ((quarter_period(2026, 4, TZ), "week", "2026-W40"),
+                                 (year_period(2026, TZ), "month", "2026-01")):
+        fig = compute_figures(rctx.index, p, THRESHOLD)
+        assert fig.time_unit == unit
+        labels = list(fig.by_time_kind)
+        assert labels[0] == first_label and labels == sorted(labels)
+        assert sum(sum(c.values()) for c in fig.by_time_kind.values()) == fig.total
+        expected = sum(1 for a in articles if p.contains(a.published_at) and a.effective_relevant(THRESHOLD))
+        assert fig.total == expected
+    oct_ = compute_figures(rctx.index, year_period(2026, TZ), THRESHOLD).by_time_kind["2026-10"]
+    assert sum(oct_.values()) == compute_figures(rctx.index, month_period(2026, 10, TZ), THRESHOLD).total
