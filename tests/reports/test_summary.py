@@ -180,3 +180,23 @@ def test_long_periods_bucket_by_week_and_month(rctx: Any, articles: list[Article
         assert fig.total == expected
     oct_ = compute_figures(rctx.index, year_period(2026, TZ), THRESHOLD).by_time_kind["2026-10"]
     assert sum(oct_.values()) == compute_figures(rctx.index, month_period(2026, 10, TZ), THRESHOLD).total
+
+
+def test_a_period_with_missing_data_says_so(ctx: Any) -> None:
+    """Days on which nothing was collected are named in the report, not silently counted as zero."""
+    from duluan.models import Kind, Sentiment, article_id
+    from reports.periods import custom_period
+    from reports.service import build_document
+
+    arts = []
+    for day in (1, 2, 3):
+        url = f"https://tuoitre.vn/gap-{day}"
+        arts.append(Article(id=article_id(url), url=url, canonical_url=url, source_id="tuoitre", source_name="Tuổi Trẻ",
+                            source_country="VN", source_kind=Kind.domestic, title=f"Tin ngày {day}", text="TP.HCM.",
+                            published_at=datetime(2026, 9, day, 3, 0, tzinfo=UTC), language="vi", relevance=0.9,
+                            sentiment=Sentiment(label=0, method="test")))
+    ctx.index.upsert(arts)
+    p = custom_period(datetime(2026, 9, 1).date(), datetime(2026, 9, 10).date(), TZ)
+    text = build_document(ctx, "period", p).text()
+    assert "Thiếu dữ liệu thu thập 7 ngày trong kỳ (04/09, 05/09, 06/09, 07/09, 08/09, 09/09, 10/09)" in text
+    assert "hệ thống ghi nhận 3 tin bài" in text
