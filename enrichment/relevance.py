@@ -31,6 +31,13 @@ FIELD_WEIGHT = {"title": 2.5, "lead": 1.6, "body": 1.0}
 SCALE = 1.6  # relevance = 1 - exp(-evidence / SCALE)
 LEAD_CHARS = 400
 MODEL_PATH = Path(__file__).parent / "models" / "relevance_lr.json"
+LIST_GAP = 6  # characters between two place names in a list ("Hà Nội, TP.HCM")
+# (folded) words before a mention that make it the place of the event, or a city body
+_LOCATIVE_RE = re.compile(r"(?<!\w)(?:tai|o|in|at|a|en|dia ban|khu vuc|den|toi)\W*$")
+_INSTITUTION_RE = re.compile(
+    r"(?<!\w)(?:ubnd|hdnd|so|thanh uy|cong an|tand|vksnd|toa an|benh vien|bv|truong|dai hoc|dh|cuc|chi cuc|hoi|ban|"
+    r"doan|chu tich|pho chu tich|bi thu|giam doc|people's committee|police|department|court|hospital)\W*$"
+)
 
 _NOBOUNDARY_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0eff\u1780-\u17ff]")
 
@@ -221,18 +228,21 @@ class CityMatcher:
             out.append((s, e, a, is_weak))
         return out
 
-    def count_others(self, text: str) -> int:
-        """Mentions of other places of the country (national round-ups name many)."""
+    def other_spans(self, text: str) -> list[tuple[int, int]]:
+        """Where other places of the country are named (national round-ups name many)."""
         if not text:
-            return 0
+            return []
         folded = fold_same_length(text)
         toks = [(m.group(0), m.start(), m.end()) for m in _WORD_RE.finditer(folded)]
-        n = 0
+        out = []
         for s, e, _ in self.others.find(folded, toks):
             span = text[s:e]
             if span.isascii() or span[:1].isupper():
-                n += 1
-        return n
+                out.append((s, e))
+        return out
+
+    def count_others(self, text: str) -> int:
+        return len(self.other_spans(text))
 
     def mentions(self, title: str, text: str) -> list[Mention]:
         """Mentions in the title (offsets into the title) and in the text (lead/body)."""
@@ -255,27 +265,42 @@ class CityMatcher:
                 return kind
         return "name"
 
-    def features(self, mentions: list[Mention], text_length: int, others: int) -> dict[str, float]:
+    def features(self, mentions: list[Mention], title: str, text: str,
+                 others: dict[str, list[tuple[int, int]]] | None = None) -> dict[str, float]:
         """What the relevance model reads: mentions per field and kind, their evidence with
-        diminishing returns, how early the city comes, how much other places compete."""
+        diminishing returns, how early the city comes, how much other places compete, and the
+        words around each mention (a location "tại TP.HCM", a city body "UBND TP.HCM", or one
+        name in a list "Hà Nội, TP.HCM và Đà Nẵng")."""
+        others = others or {}
+        text_length = len(text)
         per_field: dict[str, list[float]] = {"title": [], "lead": [], "body": []}
         weak = 0
         first = 1.0
+        listed = located = institution = 0
         for m in mentions:
             if m.weak:
                 weak += 1
                 continue
             per_field[m.field].append(KIND_WEIGHT[self.kind_of(m.alias)])
+            src, spans = (title, others.get("title", [])) if m.field == "title" else (text, others.get("text", []))
             if m.field == "title":
                 first = 0.0
             elif text_length:
                 first = min(first, m.start / max(text_length, 1))
+            if any(abs(s - m.end) <= LIST_GAP or abs(m.start - e) <= LIST_GAP for s, e in spans):
+                listed += 1
+            before = fold(src[max(0, m.start - 28) : m.start])
+            if _LOCATIVE_RE.search(before[-14:]):
+                located += 1
+            if _INSTITUTION_RE.search(before):
+                institution += 1
         evidence = 0.0
         for field, weights in per_field.items():
             weights.sort(reverse=True)
             # the n-th mention in a field counts 1/n: many repetitions saturate
             evidence += FIELD_WEIGHT[field] * sum(w / (i + 1) for i, w in enumerate(weights))
         strong = sum(len(v) for v in per_field.values())
+        n_others = len(others.get("title", [])) + len(others.get("text", []))
         return {
             "evidence": evidence,
             "title": float(bool(per_field["title"])),
@@ -284,19 +309,31 @@ class CityMatcher:
             "weak": math.log1p(weak),
             "first": first,
             "density": 1000.0 * strong / max(text_length, 300),
-            "others": math.log1p(others),
-            "share": strong / (strong + others) if strong + others else 0.0,
+            "others": math.log1p(n_others),
+            "share": strong / (strong + n_others) if strong + n_others else 0.0,
+            "listed": listed / strong if strong else 0.0,
+            "located": located / strong if strong else 0.0,
+            "institution": institution / strong if strong else 0.0,
         }
 
-    def score(self, mentions: list[Mention], text_length: int = 0, others: int = 0) -> float:
+    def score(self, mentions: list[Mention], title: str = "", text: str = "",
+              others: dict[str, list[tuple[int, int]]] | None = None) -> float:
         """Relevance 0..1: the trained model over `features` when shipped (see
         enrichment/training/train_relevance.py), else saturating evidence."""
         if not mentions:
             return 0.0
-        feats = self.features(mentions, text_length, others)
+        feats = self.features(mentions, title, text, others)
         if self.model is not None:
             return round(self.model.predict(feats), 4)
         return round(1.0 - math.exp(-feats["evidence"] / SCALE), 4)
+
+    def relevance(self, title: str, text: str) -> tuple[list[Mention], float]:
+        """Mentions and relevance of one title + text."""
+        mentions = self.mentions(title, text)
+        if not mentions:
+            return mentions, 0.0
+        others = {"title": self.other_spans(title), "text": self.other_spans(text)}
+        return mentions, self.score(mentions, title, text, others)
 
 
 class RelevanceModel:
@@ -328,10 +365,9 @@ def lead_length(text: str) -> int:
 
 def apply_relevance(matcher: CityMatcher, article: Article) -> Article:
     """Set `mentions` and `relevance`; records the method."""
-    mentions = matcher.mentions(article.title, article.text)
-    others = matcher.count_others(f"{article.title}\n{article.text}") if mentions else 0
+    mentions, relevance = matcher.relevance(article.title, article.text)
     return article.model_copy(update={
         "mentions": mentions,
-        "relevance": matcher.score(mentions, len(article.text), others),
+        "relevance": relevance,
         "enrichment": {**article.enrichment, "relevance": f"{METHOD}:{matcher.city.id}"},
     })

@@ -39,8 +39,8 @@ def featurize(rows: list[dict]) -> tuple[list[str], list[list[float]], list[int]
         a = normalize(Article(id="x", url="u", canonical_url="u", source_id="s", title=r["title"], text=r["text"],
                               published_at="2026-01-01T00:00:00Z"))
         ms = matcher.mentions(a.title, a.text)
-        others = matcher.count_others(f"{a.title}\n{a.text}") if ms else 0
-        f = matcher.features(ms, len(a.text), others)
+        others = {"title": matcher.other_spans(a.title), "text": matcher.other_spans(a.text)}
+        f = matcher.features(ms, a.title, a.text, others)
         names = list(f)
         X.append([f[k] for k in names])
         y.append(int(r["label"]))
