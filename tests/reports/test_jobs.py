@@ -169,3 +169,21 @@ def test_no_smtp_host_is_a_clear_error(ctx: Any) -> None:
     row = generate_report(ctx, "daily", p.start, p.start + timedelta(days=1), "html", created_by="test")
     with pytest.raises(DuluanError, match="smtp.host is not set"):
         email_report(ctx, "daily", row)
+
+
+def test_cli_email_flag_sends_the_report(smtp: _Inbox, app_env: dict[str, str], articles: list[Article]) -> None:
+    """`duluan report monthly --month 2026-10 --format pdf --email` attaches the PDF."""
+    from duluan.cli import main
+    from duluan.context import AppContext
+
+    ctx = AppContext.load()
+    ctx.index.upsert(articles)
+    ctx.close()
+    assert main(["report", "monthly", "--month", "2026-10", "--format", "pdf", "--email"]) in (0, None)
+    assert smtp.event.wait(10)
+    rcpts, raw = smtp.messages[0]
+    assert rcpts == ["bcd-ttdn@example.gov.vn"]
+    msg = message_from_bytes(raw, policy=policy.default)
+    assert msg["Subject"] == "[Dư Luận] Báo cáo tổng hợp dư luận báo chí tháng 10/2026"
+    att = next(msg.iter_attachments())
+    assert att.get_filename() == "bao-cao-thang-2026-10.pdf" and att.get_content()[:5] == b"%PDF-"
