@@ -85,7 +85,9 @@ TEXT_CASES = [
     ("ngập lụt", ("flood_vi", "flood_en", "apart")),
     ('"ngap lut"', ("flood_vi", "flood_en")),                   # phrase: adjacent only
     ('"ngập lụt"', ("flood_vi", "flood_en")),
-    ("hoà bình", ("hoabinh", "ascii")),                         # old tone placement finds new
+    ("hoà", ("hoabinh", "ascii")),                              # old tone placement finds new
+    ("hòa", ("hoabinh", "ascii")),
+    ("hoà bình", ("hoabinh", "ascii")),
     ("hòa bình", ("hoabinh", "ascii")),
     ("hoa binh", ("hoabinh", "ascii")),
     ('="hòa bình"', ("hoabinh",)),                              # exact diacritics
