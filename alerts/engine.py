@@ -6,13 +6,12 @@ one open alert per (rule, story); later articles of the story attach to it and c
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
-
-from sqlalchemy import func
 
 from alerts.delivery import DISPATCHER, create_deliveries, deliver_due
 from alerts.records import (
@@ -54,9 +53,11 @@ def _signature(ctx: AppContext) -> tuple[Any, ...]:
         mtime = os.stat(path).st_mtime_ns
     except OSError:
         mtime = 0
+    # the UI may edit a definition without touching updated_at: compare the rows themselves
     with ctx.session() as s:
-        n, latest = s.query(func.count(AlertRule.id), func.max(AlertRule.updated_at)).one()
-    return (mtime, n, latest)
+        rows = tuple(sorted((r.id, r.name, bool(r.enabled), json.dumps(r.definition, sort_keys=True, default=str))
+                            for r in s.query(AlertRule).all()))
+    return (mtime, rows)
 
 
 def compiled_rules(ctx: AppContext) -> list[CompiledRule]:

@@ -33,12 +33,29 @@ class _Keep:
 
 
 class SmtpServer:
-    """aiosmtpd on 127.0.0.1; `messages` holds (recipients, raw bytes)."""
+    """aiosmtpd on 127.0.0.1; `messages` holds (recipients, raw bytes). With `credentials` the
+    server offers AUTH (LOGIN/PLAIN) and checks that user and password (a wrong login is refused)."""
 
-    def __init__(self) -> None:
+    def __init__(self, credentials: tuple[str, str] | None = None) -> None:
         self.handler = _Keep()
         self.port = free_port()
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self.logins: list[tuple[str, bool]] = []
+        kwargs: dict[str, Any] = {}
+        if credentials is not None:
+            kwargs = {"authenticator": self._authenticator(credentials), "auth_required": False,
+                      "auth_require_tls": False}
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, **kwargs)
+
+    def _authenticator(self, credentials: tuple[str, str]) -> Any:
+        from aiosmtpd.smtp import AuthResult, LoginPassword
+
+        def check(server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
+            ok = isinstance(auth_data, LoginPassword) and (
+                auth_data.login.decode(), auth_data.password.decode()) == credentials
+            self.logins.append((auth_data.login.decode() if isinstance(auth_data, LoginPassword) else "?", ok))
+            return AuthResult(success=ok)
+
+        return check
 
     def start(self) -> SmtpServer:
         self.controller.start()

@@ -136,3 +136,27 @@ def test_throttle_per_channel_holds_extra_messages(make_ctx, hook):
     assert all("throttled" in d.last_error for d in held)
     retry_deliveries(ctx, now=datetime.now(UTC) + timedelta(hours=1, minutes=1))
     assert sorted(d.state for d in _deliveries(ctx, "webhook")) == ["sent"] * 4
+
+
+def test_smtp_login_with_password_from_environment(make_ctx, monkeypatch):
+    from tests.alerts.servers import SmtpServer
+
+    srv = SmtpServer(credentials=("duluan", "s3cret-pass")).start()
+    try:
+        monkeypatch.setenv("DULUAN_SMTP_PASSWORD", "s3cret-pass")
+        ctx = make_ctx(smtp_port=srv.port)
+        ctx.settings.smtp.username = "duluan"
+        ctx.settings.smtp.timeout = 3
+        evaluate_batch(ctx, [article()])
+        wait_for_deliveries()
+        assert srv.logins == [("duluan", True)]
+        assert len(srv.raw) == 1
+        monkeypatch.setenv("DULUAN_SMTP_PASSWORD", "wrong")
+        evaluate_batch(ctx, [article("Another island report")])
+        wait_for_deliveries()
+        assert len(srv.raw) == 1
+        failed = [d for d in _deliveries(ctx, "email") if d.state == "failed"]
+        assert len(failed) == 1 and failed[0].last_error.startswith("SMTP 127.0.0.1")
+        assert srv.logins[-1] == ("duluan", False)
+    finally:
+        srv.stop()
