@@ -39,6 +39,9 @@ def _font(style_or_run: object, size: Pt | None = None, bold: bool | None = None
         rpr.append(rfonts)
     for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
         rfonts.set(qn(attr), FONT)
+    # theme fonts win over explicit ones in Word: drop them (the default template's headings use them)
+    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        rfonts.attrib.pop(qn(attr), None)
 
 
 def _add_runs(p: object, value: object, size: Pt | None = None) -> None:
@@ -210,6 +213,10 @@ def render_docx(doc: Document) -> bytes:
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     title.add_run(doc.title)
     _font(d.styles["Title"], Pt(14), bold=True)
+    title_ppr = d.styles["Title"].element.pPr
+    if title_ppr is not None:  # the default template underlines the title with a border
+        for border in title_ppr.findall(qn("w:pBdr")):
+            title_ppr.remove(border)
     subj = d.add_paragraph()
     subj.alignment = WD_ALIGN_PARAGRAPH.CENTER
     subj.add_run(doc.subject).bold = True

@@ -12,6 +12,7 @@ from typing import Any
 
 import docx
 import pytest
+from docx.oxml.ns import qn
 from docx.shared import Pt
 
 from duluan.db import ReportArchive, ReportDraft
@@ -107,6 +108,9 @@ def test_monthly_docx_structure(rctx: Any, articles: list[Article], monthly_docx
     # Times New Roman 13 pt body
     assert d.styles["Normal"].font.name == "Times New Roman"
     assert d.styles["Normal"].font.size == Pt(13)
+    for name in ("Heading 1", "Heading 2", "Title"):  # no theme font (Calibri Light) that Word would prefer
+        rfonts = d.styles[name].element.rPr.find(qn("w:rFonts"))
+        assert rfonts.get(qn("w:ascii")) == "Times New Roman" and rfonts.get(qn("w:asciiTheme")) is None
     # the analyst's section shows the placeholder when there is no draft
     assert "do cán bộ phân tích bổ sung" in text
     with rctx.session() as s:
