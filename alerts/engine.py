@@ -13,6 +13,8 @@ import threading
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from alerts.delivery import DISPATCHER, create_deliveries, deliver_due
 from alerts.records import (
     already_alerted,
@@ -34,6 +36,7 @@ from alerts.rules import (
     raise_severity,
 )
 from duluan.db import AlertRecord, AlertRule
+from duluan.errors import DuluanError
 from duluan.models import Article
 
 if TYPE_CHECKING:
@@ -41,7 +44,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("duluan.alerts.engine")
 
-_RULES: dict[int, tuple[Any, tuple[Any, ...], list[CompiledRule]]] = {}
+_RULES: dict[int, tuple[Any, tuple[Any, ...], RuleSet]] = {}
 _RULES_LOCK = threading.Lock()
 # one engine pass at a time per process: dedup reads then writes
 _EVAL_LOCK = threading.Lock()
@@ -60,14 +63,14 @@ def _signature(ctx: AppContext) -> tuple[Any, ...]:
     return (mtime, rows)
 
 
-def compiled_rules(ctx: AppContext) -> list[CompiledRule]:
-    """The enabled rules, compiled; reloaded when alerts.yaml or a UI rule changes."""
+def compiled_rules(ctx: AppContext) -> RuleSet:
+    """The enabled rules, compiled and arranged; reloaded when alerts.yaml or a UI rule changes."""
     sig = _signature(ctx)
     with _RULES_LOCK:
         hit = _RULES.get(id(ctx))
         if hit is not None and hit[0] is ctx and hit[1] == sig:
             return hit[2]
-        compiled = compile_rules(load_rules(ctx))
+        compiled = RuleSet(compile_rules(load_rules(ctx)))
         _RULES[id(ctx)] = (ctx, sig, compiled)
         return compiled
 
@@ -119,6 +122,51 @@ def _title(article: Article) -> str:
     return article.title_vi or article.title or article.url
 
 
+def _apply(s: Any, ctx: AppContext, a: Article, matches: list[tuple[CompiledRule, list[str]]],
+           by_rule: dict[str, Any], now: datetime | None) -> tuple[AlertRecord | None, bool]:
+    """Create, attach to or escalate the alert for one article's matches; returns the alert and
+    whether its channels must be told (new or escalated)."""
+    matches.sort(key=lambda m: -SEVERITIES.index(m[0].rule.severity))
+    keys = [f"{cr.rule.id}:{a.story_id}" if a.story_id else f"{cr.rule.id}:a:{a.id}" for cr, _ in matches]
+    if any(already_alerted(s, k, a.id) for k in keys):
+        return None, False
+    when = now or datetime.now(UTC)
+    lead, reasons = matches[0]
+    r = lead.rule
+    channels = [c for c in CHANNELS if any(c in cr.rule.channels for cr, _ in matches)]
+    reasons = reasons + [f"Cũng khớp quy tắc «{cr.rule.name}»" for cr, _ in matches[1:]]
+    rec = next((x for x in (find_open(s, k) for k in keys) if x is not None), None)
+    if rec is None and a.story_id:
+        rec = _open_for_story(s, a.story_id, {cr.rule.id for cr, _ in matches})
+    if rec is None:
+        topics = a.effective_topics()
+        agency = route_agency(ctx.city, topics, r.agency)
+        rec = create_alert(
+            s, ctx, rule_id=r.id, dedup_key=keys[0], kind="article", severity=r.severity,
+            title=_title(a), reasons=reasons, agency=agency, article=a, story_id=a.story_id,
+            channels=channels, talking_points=talking_points_for(ctx, a, topics), now=when)
+        rec.data = {**rec.data, "rules": [cr.rule.id for cr, _ in matches]}
+        s.flush()
+        create_deliveries(s, ctx, rec, channels, now=when)
+        log.info("alert %s: rule %s fired on %s (source %s)", rec.id, r.id, a.url, a.source_id)
+        return rec, True
+    if a.id in (rec.data or {}).get("article_ids", []):
+        return None, False  # re-ingested: already part of this alert
+    attach_article(s, rec, a, now=when)
+    own = by_rule.get(rec.rule_id, r)
+    data = rec.data or {}
+    steps = int(len(data.get("outlets", [])) >= own.escalate_outlets) + \
+        int(len(data.get("countries", [])) >= own.escalate_countries)
+    target = max_severity(raise_severity(data.get("base_severity", own.severity), steps), r.severity)
+    reason = (f"câu chuyện đã có {len(data.get('outlets', []))} cơ quan báo chí, "
+              f"{len(data.get('countries', []))} quốc gia" if steps else f"bài mới khớp quy tắc «{r.name}»")
+    if escalate(s, rec, target, reason, now=when):
+        s.flush()
+        create_deliveries(s, ctx, rec, [c for c in channels if c != "inbox"], now=when)
+        return rec, True
+    return rec, False
+
+
 def evaluate_batch(ctx: AppContext, articles: list[Article], now: datetime | None = None,
                    deliver: bool = True) -> list[AlertRecord]:
     """Match the batch against every rule and store alerts; returns the alerts created or
@@ -126,10 +174,10 @@ def evaluate_batch(ctx: AppContext, articles: list[Article], now: datetime | Non
     if not articles:
         return []
     rules = compiled_rules(ctx)
-    hits = match_batch(rules, articles, ctx.settings.enrichment.relevance_threshold) if rules else []
+    hits = match_batch(rules, articles, ctx.settings.enrichment.relevance_threshold) if rules.rules else []
     touched: dict[str, AlertRecord] = {}
     notify: list[str] = []
-    by_rule = {cr.rule.id: cr.rule for cr in rules}
+    by_rule = {cr.rule.id: cr.rule for cr in rules.rules}
     # one alert per article (or story) even when several rules match: the most severe rule
     # leads, the others are listed among the reasons, and the channels are their union
     grouped: dict[str, tuple[Article, list[tuple[CompiledRule, list[str]]]]] = {}
@@ -137,47 +185,18 @@ def evaluate_batch(ctx: AppContext, articles: list[Article], now: datetime | Non
         grouped.setdefault(a.id, (a, []))[1].append((cr, reasons))
     with _EVAL_LOCK, ctx.session() as s:
         for a, matches in grouped.values():
-            matches.sort(key=lambda m: -SEVERITIES.index(m[0].rule.severity))
-            keys = [f"{cr.rule.id}:{a.story_id}" if a.story_id else f"{cr.rule.id}:a:{a.id}" for cr, _ in matches]
-            if any(already_alerted(s, k, a.id) for k in keys):
+            try:
+                rec, fresh = _apply(s, ctx, a, matches, by_rule, now)
+                s.commit()
+            except (SQLAlchemyError, DuluanError) as exc:
+                # one article's failure must not cost the batch its other alerts
+                s.rollback()
+                log.error("alert evaluation failed for %s (source %s): %s", a.url, a.source_id, exc)
                 continue
-            when = now or datetime.now(UTC)
-            lead, reasons = matches[0]
-            r = lead.rule
-            channels = [c for c in CHANNELS if any(c in cr.rule.channels for cr, _ in matches)]
-            reasons = reasons + [f"Cũng khớp quy tắc «{cr.rule.name}»" for cr, _ in matches[1:]]
-            rec = next((x for x in (find_open(s, k) for k in keys) if x is not None), None)
-            if rec is None and a.story_id:
-                rec = _open_for_story(s, a.story_id, {cr.rule.id for cr, _ in matches})
-            if rec is None:
-                topics = a.effective_topics()
-                agency = route_agency(ctx.city, topics, r.agency)
-                rec = create_alert(
-                    s, ctx, rule_id=r.id, dedup_key=keys[0], kind="article", severity=r.severity,
-                    title=_title(a), reasons=reasons, agency=agency, article=a, story_id=a.story_id,
-                    channels=channels, talking_points=talking_points_for(ctx, a, topics), now=when)
-                rec.data = {**rec.data, "rules": [cr.rule.id for cr, _ in matches]}
-                s.flush()
-                create_deliveries(s, ctx, rec, channels, now=when)
+            if rec is not None:
                 touched[rec.id] = rec
-                notify.append(rec.id)
-                log.info("alert %s: rule %s fired on %s (source %s)", rec.id, r.id, a.url, a.source_id)
-                continue
-            if a.id in (rec.data or {}).get("article_ids", []):
-                continue  # re-ingested: already part of this alert
-            attach_article(s, rec, a, now=when)
-            own = by_rule.get(rec.rule_id, r)
-            data = rec.data or {}
-            steps = int(len(data.get("outlets", [])) >= own.escalate_outlets) + \
-                int(len(data.get("countries", [])) >= own.escalate_countries)
-            target = max_severity(raise_severity(data.get("base_severity", own.severity), steps), r.severity)
-            reason = (f"câu chuyện đã có {len(data.get('outlets', []))} cơ quan báo chí, "
-                      f"{len(data.get('countries', []))} quốc gia" if steps else f"bài mới khớp quy tắc «{r.name}»")
-            if escalate(s, rec, target, reason, now=when):
-                s.flush()
-                create_deliveries(s, ctx, rec, [c for c in channels if c != "inbox"], now=when)
-                notify.append(rec.id)
-            touched[rec.id] = rec
+                if fresh:
+                    notify.append(rec.id)
         s.commit()
     pickups = _pickups(ctx, articles, now)
     for rec in pickups:

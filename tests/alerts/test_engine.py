@@ -100,7 +100,7 @@ def test_ui_rule_from_database_is_used(make_ctx):
     from duluan.db import AlertRule
 
     ctx = make_ctx()
-    assert "ui-metro" not in {c.rule.id for c in compiled_rules(ctx)}
+    assert "ui-metro" not in {c.rule.id for c in compiled_rules(ctx).rules}
     with ctx.session() as s:
         s.add(AlertRule(id="ui-metro", name="Metro coverage", origin="ui",
                         definition={"query": "metro", "severity": "low", "channels": ["inbox"]}))
