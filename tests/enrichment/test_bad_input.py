@@ -85,7 +85,7 @@ def test_whole_configured_chain_on_bad_inputs(repo_settings, city) -> None:
     chain = build_chain(settings, city)
     texts = ["", "Ngập", "Sài Gòn 胡志明市 ホーチミン Хошимин 호찌민 ไซ่ง่อน ទីក្រុងហូជីមិញ",
              "\x00\x07 TP.HCM \x7f\u200b\ufeff", unicodedata.normalize("NFD", "Thành phố Hồ Chí Minh ngập nặng"),
-             "Thành phố Hồ Chí Minh".encode("utf-8").decode("cp1252", errors="replace") * 20, "a" * 100_000]
+             "Thành phố Hồ Chí Minh".encode().decode("cp1252", errors="replace") * 20, "a" * 100_000]
     out = chain.enrich_batch([make_article(t[:80], t, url=f"https://bad.example/{i}") for i, t in enumerate(texts)])
     assert len(out) == len(texts)
     for a in out:
