@@ -171,6 +171,8 @@ class LanguageIdentifier:
         return LanguageResult(code, round(conf, 4), method)
 
     def _latin_text(self, text: str, hint: str | None, letters: int) -> LanguageResult:
+        if len({c.lower() for c in text if c.isalpha()}) < 3:
+            return LanguageResult("und", 0.0, "empty")  # "aaaa…": nothing to tell from
         vi_only = len(_VI_ONLY_RE.findall(text))
         if "vi" in self.languages and vi_only >= 2 and vi_only >= 0.03 * letters:
             return LanguageResult("vi", 0.99, "script")
