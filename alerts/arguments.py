@@ -14,11 +14,13 @@ import math
 import re
 import threading
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from alerts.matching import fast_tokens
 from duluan.errors import ConfigError
 from duluan.models import Article
 from duluan.settings import config_dir_from_env, format_validation_error
@@ -207,10 +209,15 @@ def _cosine(a: list[float], b: list[float]) -> float:
 # ------------------------------------------------------------------ matching
 
 
+@lru_cache(maxsize=20_000)
+def _phrase_tokens(text: str) -> tuple[str, ...]:
+    return tuple(index_tokens(text))
+
+
 def _keyword_hits(p: TalkingPoint, folded_text: str, tokens: set[str]) -> list[str]:
     hits = []
     for kw in p.keywords:
-        toks = index_tokens(kw)
+        toks = _phrase_tokens(kw)
         if not toks:
             continue
         if len(toks) == 1:
@@ -239,16 +246,19 @@ def match_arguments(article_or_text: Article | str, topics: list[str] | None, la
     pool = [p for p in pool if not p.expired(today)]
     if not pool:
         return []
-    toks = index_tokens(text)
+    toks = fast_tokens(text)
     token_set = set(toks)
     folded_text = " " + " ".join(toks) + " "
-    # embedding similarity as a z-score across the library: e5 cosines are compressed
-    # (0.7-0.85 for almost anything), so only an entry that stands out from the others counts
+    # embeddings only when topics and keywords find nothing: they are what lets an English or
+    # Chinese report reach a Vietnamese entry, but they cost ~50-100 ms per alert
     sim_z: list[float] = [0.0] * len(pool)
-    if use_embeddings and EMBEDDER.available():
+    plain_hit = any(set(p.topics) & set(topics) or _keyword_hits(p, folded_text, token_set) for p in pool)
+    if use_embeddings and not plain_hit and EMBEDDER.available():
         got = EMBEDDER.embed([text[:2000]])
         pvs = EMBEDDER.point_vectors(pool) if got else None
         if got and pvs and len(pool) >= 3:
+            # z-score across the library: e5 cosines are compressed (0.7-0.85 for almost
+            # anything), so only an entry that stands out from the others counts
             sims = [_cosine(got[0], pv) for pv in pvs]
             mean = sum(sims) / len(sims)
             sd = math.sqrt(sum((x - mean) ** 2 for x in sims) / len(sims)) or 1.0
@@ -257,7 +267,7 @@ def match_arguments(article_or_text: Article | str, topics: list[str] | None, la
     for p, z in zip(pool, sim_z, strict=True):
         shared = sorted(set(p.topics) & set(topics))
         hits = _keyword_hits(p, folded_text, token_set)
-        title_words = {t for t in index_tokens(p.title) if len(t) > 2 and t not in _STOP}
+        title_words = {t for t in _phrase_tokens(p.title) if len(t) > 2 and t not in _STOP}
         overlap = len(title_words & token_set) / len(title_words) if title_words else 0.0
         score = 3.0 * len(shared) + 1.0 * min(len(hits), 5) + 1.0 * overlap + 1.0 * max(0.0, z - 1.0)
         if not shared and not hits and z < SIMILARITY_Z:
