@@ -204,3 +204,16 @@ def test_a_period_with_missing_data_says_so(ctx: Any) -> None:
     text = build_document(ctx, "period", p).text()
     assert "Thiếu dữ liệu thu thập 7 ngày trong kỳ (04/09, 05/09, 06/09, 07/09, 08/09, 09/09, 10/09)" in text
     assert "hệ thống ghi nhận 3 tin bài" in text
+
+
+def test_empty_month_is_a_valid_report(ctx: Any, tmp_path: Path) -> None:
+    """No articles at all: every section says so; charts still render; nothing raises."""
+    p = month_period(2026, 8, TZ)
+    for fmt in ("docx", "html"):
+        row = generate_report(ctx, "monthly", p.start, p.end, fmt, created_by="test", out=tmp_path / f"aug.{fmt}")
+        data = Path(row.path).read_bytes()
+        text = docx_text(data) if fmt == "docx" else data.decode("utf-8")
+        assert "hệ thống không ghi nhận tin bài nào viết về Thành phố" in text
+        assert "Không có dữ liệu thu thập trong kỳ báo cáo." in text
+    # volume, topics, sentiment, outlets; no languages/countries chart without foreign press
+    assert len(docx.Document(tmp_path / "aug.docx").inline_shapes) == 4
