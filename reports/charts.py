@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 import matplotlib
 
@@ -59,76 +60,76 @@ def _short(label: str, unit: str) -> str:
     return label.split("-")[-1].replace("W", "T")  # tuần (week) number
 
 
-def _fonts(cjk: bool = False) -> None:
-    matplotlib.rcParams["font.family"] = FONTS_CJK if cjk else FONTS
-    matplotlib.rcParams["font.size"] = 9
+def _fonts(cjk: bool = False) -> Any:
+    """Fonts for one chart, without touching the process-wide rcParams (the web draws charts too)."""
+    return matplotlib.rc_context({"font.family": FONTS_CJK if cjk else FONTS, "font.size": 9})
 
 
 def volume_chart(fig: Figures) -> bytes:
     """Stacked bars per day (or week/month): domestic vs foreign articles about the city."""
-    _fonts()
-    labels = _time_labels(fig)
-    dom = [fig.by_time_kind.get(t, {}).get("domestic", 0) for t in labels]
-    frn = [fig.by_time_kind.get(t, {}).get("foreign", 0) for t in labels]
-    f = _fig()
-    ax = f.add_subplot()
-    x = range(len(labels))
-    ax.bar(x, dom, color=DOMESTIC, label="Báo chí trong nước")
-    ax.bar(x, frn, bottom=dom, color=FOREIGN, label="Báo chí nước ngoài")
-    step = max(1, len(labels) // 16)
-    ax.set_xticks(list(x)[::step], [_short(t, fig.time_unit) for t in labels][::step], rotation=45, ha="right")
-    unit = {"day": "ngày", "week": "tuần", "month": "tháng"}[fig.time_unit]
-    ax.set_title(f"Số tin bài về Thành phố theo {unit}")
-    ax.set_ylabel("Số tin bài")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2, frameon=False)
-    _style(ax)
-    return _png(f)
+    with _fonts():
+        labels = _time_labels(fig)
+        dom = [fig.by_time_kind.get(t, {}).get("domestic", 0) for t in labels]
+        frn = [fig.by_time_kind.get(t, {}).get("foreign", 0) for t in labels]
+        f = _fig()
+        ax = f.add_subplot()
+        x = range(len(labels))
+        ax.bar(x, dom, color=DOMESTIC, label="Báo chí trong nước")
+        ax.bar(x, frn, bottom=dom, color=FOREIGN, label="Báo chí nước ngoài")
+        step = max(1, len(labels) // 16)
+        ax.set_xticks(list(x)[::step], [_short(t, fig.time_unit) for t in labels][::step], rotation=45, ha="right")
+        unit = {"day": "ngày", "week": "tuần", "month": "tháng"}[fig.time_unit]
+        ax.set_title(f"Số tin bài về Thành phố theo {unit}")
+        ax.set_ylabel("Số tin bài")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2, frameon=False)
+        _style(ax)
+        return _png(f)
 
 
 def sentiment_chart(fig: Figures) -> bytes:
     """100 % stacked bars per bucket: positive / neutral / negative share (labelled articles only)."""
-    _fonts()
-    labels = _time_labels(fig)
-    pos, neu, neg = [], [], []
-    for t in labels:
-        c = fig.by_time_sentiment.get(t, {})
-        n = c.get(1, 0) + c.get(0, 0) + c.get(-1, 0)
-        pos.append(100.0 * c.get(1, 0) / n if n else 0.0)
-        neu.append(100.0 * c.get(0, 0) / n if n else 0.0)
-        neg.append(100.0 * c.get(-1, 0) / n if n else 0.0)
-    f = _fig()
-    ax = f.add_subplot()
-    x = list(range(len(labels)))
-    ax.bar(x, neg, color=NEG, label="Tiêu cực")
-    ax.bar(x, neu, bottom=neg, color=NEU, label="Trung lập")
-    ax.bar(x, pos, bottom=[a + b for a, b in zip(neg, neu, strict=True)], color=POS, label="Tích cực")
-    step = max(1, len(labels) // 16)
-    ax.set_xticks(x[::step], [_short(t, fig.time_unit) for t in labels][::step], rotation=45, ha="right")
-    ax.set_ylim(0, 100)
-    ax.set_ylabel("Tỷ lệ (%)")
-    ax.set_title("Tỷ lệ sắc thái tin bài theo thời gian")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=3, frameon=False)
-    _style(ax)
-    return _png(f)
+    with _fonts():
+        labels = _time_labels(fig)
+        pos, neu, neg = [], [], []
+        for t in labels:
+            c = fig.by_time_sentiment.get(t, {})
+            n = c.get(1, 0) + c.get(0, 0) + c.get(-1, 0)
+            pos.append(100.0 * c.get(1, 0) / n if n else 0.0)
+            neu.append(100.0 * c.get(0, 0) / n if n else 0.0)
+            neg.append(100.0 * c.get(-1, 0) / n if n else 0.0)
+        f = _fig()
+        ax = f.add_subplot()
+        x = list(range(len(labels)))
+        ax.bar(x, neg, color=NEG, label="Tiêu cực")
+        ax.bar(x, neu, bottom=neg, color=NEU, label="Trung lập")
+        ax.bar(x, pos, bottom=[a + b for a, b in zip(neg, neu, strict=True)], color=POS, label="Tích cực")
+        step = max(1, len(labels) // 16)
+        ax.set_xticks(x[::step], [_short(t, fig.time_unit) for t in labels][::step], rotation=45, ha="right")
+        ax.set_ylim(0, 100)
+        ax.set_ylabel("Tỷ lệ (%)")
+        ax.set_title("Tỷ lệ sắc thái tin bài theo thời gian")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=3, frameon=False)
+        _style(ax)
+        return _png(f)
 
 
 def _hbar(title: str, labels: Sequence[str], values: Sequence[int], colors: Sequence[str] | str,
           xlabel: str = "Số tin bài") -> bytes:
-    _fonts(cjk=any(ord(ch) > 0x2E80 for label in labels for ch in label))
-    f = _fig(7.0, max(1.8, 0.32 * len(labels) + 0.9))
-    ax = f.add_subplot()
-    y = list(range(len(labels)))[::-1]
-    ax.barh(y, list(values), color=colors)
-    ax.set_yticks(y, list(labels))
-    for yi, v in zip(y, values, strict=True):
-        ax.text(v, yi, f" {v}", va="center", fontsize=8)
-    ax.set_title(title)
-    ax.set_xlabel(xlabel)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    ax.grid(axis="x", alpha=0.3)
-    ax.set_axisbelow(True)
-    return _png(f)
+    with _fonts(cjk=any(ord(ch) > 0x2E80 for label in labels for ch in label)):
+        f = _fig(7.0, max(1.8, 0.32 * len(labels) + 0.9))
+        ax = f.add_subplot()
+        y = list(range(len(labels)))[::-1]
+        ax.barh(y, list(values), color=colors)
+        ax.set_yticks(y, list(labels))
+        for yi, v in zip(y, values, strict=True):
+            ax.text(v, yi, f" {v}", va="center", fontsize=8)
+        ax.set_title(title)
+        ax.set_xlabel(xlabel)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        ax.grid(axis="x", alpha=0.3)
+        ax.set_axisbelow(True)
+        return _png(f)
 
 
 def topics_chart(fig: Figures, names: TopicNames, n: int = 12) -> bytes:
@@ -144,25 +145,25 @@ def topics_chart(fig: Figures, names: TopicNames, n: int = 12) -> bytes:
 
 def languages_countries_chart(fig: Figures, n: int = 10) -> bytes:
     """Foreign press: articles by language and by country, side by side."""
-    _fonts()
-    langs = fig.languages_foreign.most_common(n)
-    countries = fig.countries_foreign.most_common(n)
-    height = max(2.0, 0.32 * max(len(langs), len(countries), 1) + 1.0)
-    f = _fig(7.5, height)
-    for i, (title, items, namer) in enumerate((
-        ("Theo ngôn ngữ", langs, language_name), ("Theo quốc gia", countries, country_name),
-    )):
-        ax = f.add_subplot(1, 2, i + 1)
-        if not items:
-            items = [("", 0)]
-        y = list(range(len(items)))[::-1]
-        ax.barh(y, [c for _, c in items], color=FOREIGN)
-        ax.set_yticks(y, [namer(k) if k else "—" for k, _ in items])
-        ax.set_title(title)
-        for side in ("top", "right"):
-            ax.spines[side].set_visible(False)
-    f.suptitle("Báo chí nước ngoài viết về Thành phố")
-    return _png(f)
+    with _fonts():
+        langs = fig.languages_foreign.most_common(n)
+        countries = fig.countries_foreign.most_common(n)
+        height = max(2.0, 0.32 * max(len(langs), len(countries), 1) + 1.0)
+        f = _fig(7.5, height)
+        for i, (title, items, namer) in enumerate((
+            ("Theo ngôn ngữ", langs, language_name), ("Theo quốc gia", countries, country_name),
+        )):
+            ax = f.add_subplot(1, 2, i + 1)
+            if not items:
+                items = [("", 0)]
+            y = list(range(len(items)))[::-1]
+            ax.barh(y, [c for _, c in items], color=FOREIGN)
+            ax.set_yticks(y, [namer(k) if k else "—" for k, _ in items])
+            ax.set_title(title)
+            for side in ("top", "right"):
+                ax.spines[side].set_visible(False)
+        f.suptitle("Báo chí nước ngoài viết về Thành phố")
+        return _png(f)
 
 
 def outlets_chart(rows: Sequence[tuple[str, str, int]], n: int = 12) -> bytes:
