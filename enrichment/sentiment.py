@@ -44,6 +44,7 @@ VERSION = "1"
 LABELS = (-1, 0, 1)
 MAX_CHARS = 20_000  # per article: title + lead + city sentences fit easily; bounds 5 MB input
 MAX_SENTENCES = 24
+XX_MAX_SENTENCES = 6  # other languages go through the embedder, which is ~100x slower
 CITY_WEIGHT = 3.0
 TITLE_WEIGHT = 2.0
 LABEL_THRESHOLD = 0.2  # |score| below this is neutral
@@ -342,7 +343,9 @@ class SentimentModel:
         lang = (article.language or "und").split("-")[0].lower()
         method = self.method(lang)
         try:
-            sents, weights = self._weighted_sentences(article)
+            embedded = method == "e5-lr-xx"  # ~10 sentences/s: score the title, lead and city sentences only
+            sents, weights = self._weighted_sentences(article, XX_MAX_SENTENCES if embedded else MAX_SENTENCES,
+                                                      300 if embedded else 1000)
             scores = self.sentence_scores(sents, lang) if method != "none" else []
         except (ValueError, RuntimeError, IndexError, OverflowError) as exc:
             log.warning("sentiment failed for %s (%s): %s", article.source_id, article.url, exc)
@@ -359,7 +362,8 @@ class SentimentModel:
             "enrichment": {**article.enrichment, "sentiment": f"{method}@{VERSION}"},
         })
 
-    def _weighted_sentences(self, article: Article) -> tuple[list[str], list[float]]:
+    def _weighted_sentences(self, article: Article, max_sentences: int = MAX_SENTENCES,
+                            max_len: int = 1000) -> tuple[list[str], list[float]]:
         """The sentences to score and their weights: the title, the lead, and every sentence
         with a city mention (weighted up), within MAX_SENTENCES / MAX_CHARS."""
         title = article.title or ""
@@ -369,7 +373,7 @@ class SentimentModel:
         sents: list[str] = []
         weights: list[float] = []
         if title.strip():
-            sents.append(title[:1000])
+            sents.append(title[:max_len])
             weights.append(TITLE_WEIGHT * (CITY_WEIGHT if title_city else 1.0))
         spans = split_sentences(text[: MAX_CHARS * 10])
         city_idx: list[int] = []
@@ -380,14 +384,14 @@ class SentimentModel:
                     j += 1
                 if j < len(body_marks) and body_marks[j] < b:
                     city_idx.append(i)
-        chosen = sorted(set(range(min(3, len(spans)))) | set(city_idx[: MAX_SENTENCES]))
+        chosen = sorted(set(range(min(3 if max_sentences > 6 else 2, len(spans)))) | set(city_idx[:max_sentences]))
         city_set = set(city_idx)
         used = sum(len(s) for s in sents)
         for i in chosen:
-            if len(sents) >= MAX_SENTENCES or used >= MAX_CHARS:
+            if len(sents) >= max_sentences or used >= MAX_CHARS:
                 break
             a, b = spans[i]
-            s = text[a : min(b, a + 1000)]
+            s = text[a : min(b, a + max_len)]
             sents.append(s)
             used += len(s)
             weights.append(CITY_WEIGHT if i in city_set else 1.0)

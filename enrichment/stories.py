@@ -50,11 +50,13 @@ DUP_JACCARD = 0.5
 EVENT_COSINE = 0.38
 # Calibrated on tests/fixtures/enrichment/stories/xling_pairs.jsonl (13 translations of 10 real
 # Vietnamese HCMC articles into en/fr/zh/ja; bench/bench_enrich2.py re-measures it): e5 scores
-# sit in a narrow band — an article and its translation 0.81-0.90, two different HCMC stories in
-# two languages at most 0.785 — so the threshold sits between the hardest negative and the
-# weakest positive.
+# sit in a narrow band — on title + 300 characters an article and its translation score
+# 0.81-0.90, two different HCMC stories in two languages at most 0.79 — so the threshold sits
+# between the hardest negative and the weakest positive (a thin margin: see the README).
 XLING_COSINE = 0.80
 WINDOW_HOURS = 72
+EMBED_LEAD_CHARS = 300  # title + 300 characters: Vietnamese runs ~2.5 characters per e5 token
+WARM_EMBED_MAX = 200
 LEAD_CHARS = 400
 
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
@@ -117,6 +119,7 @@ class StoryClusterer:
         self.postings: dict[str, set[str]] = {}
         self._warmed = False
         self.latest: datetime | None = None
+        self.embedded = 0  # how many articles were embedded (for the benchmark)
 
     # -- features ---------------------------------------------------------------------------
     def minhash(self, article: Article) -> MinHash:
@@ -168,29 +171,23 @@ class StoryClusterer:
         if index is not None and not self._warmed:
             self.warm_up_from_index(index, articles)
         order = sorted(range(len(articles)), key=lambda i: (articles[i].published_at, articles[i].id))
-        embs = self._embed([articles[i] for i in order])
         out: list[Article | None] = [None] * len(articles)
-        for k, i in enumerate(order):
-            out[i] = self._assign_one(articles[i], embs[k])
+        for i in order:
+            out[i] = self._assign_one(articles[i])
         return [a for a in out if a is not None]
 
-    def _embed(self, articles: Sequence[Article]) -> list[np.ndarray | None]:
-        """Embeddings of title + lead of the city-relevant articles (None for the others)."""
-        res: list[np.ndarray | None] = [None] * len(articles)
-        if not self.use_embeddings:
-            return res
-        idx = [i for i, a in enumerate(articles) if a.effective_relevant(self.threshold) and a.id not in self.entries]
-        if not idx:
-            return res
+    def _embed(self, article: Article) -> np.ndarray | None:
+        """Embedding of title + lead of a city-relevant article (None for the others or when
+        embeddings are off). Called only for articles that start a story or are foreign-language
+        candidates: a copy of a known story needs none, which keeps the embedder's load low."""
+        if not self.use_embeddings or not article.effective_relevant(self.threshold):
+            return None
         from enrichment.embeddings import embed_passages
 
-        texts = [f"{articles[i].title}. {(articles[i].text or '')[:LEAD_CHARS]}" for i in idx]
-        vecs = embed_passages(texts)
-        for j, i in enumerate(idx):
-            res[i] = vecs[j]
-        return res
+        self.embedded += 1
+        return embed_passages([f"{article.title}. {(article.text or '')[:EMBED_LEAD_CHARS]}"])[0]
 
-    def _assign_one(self, article: Article, emb: np.ndarray | None) -> Article:
+    def _assign_one(self, article: Article) -> Article:
         known = self.entries.get(article.id)
         mh = self.minhashes.get(article.id) or self.minhash(article)
         fp = self.fingerprint(mh)
@@ -201,7 +198,7 @@ class StoryClusterer:
                                               "enrichment": {**article.enrichment, "stories": f"minhash-e5@{VERSION}"}})
         self._prune(article.published_at)
         terms = self.event_terms(article)
-        story_id, how = self._match(article, mh, terms, emb)
+        story_id, how, emb = self._match(article, mh, terms)
         if story_id is None:
             story_id, how = "st-" + article.id[:16], "new"
         self._register(article, mh, terms, emb, story_id, how)
@@ -214,7 +211,7 @@ class StoryClusterer:
     def _in_window(self, e: _Entry, when: datetime) -> bool:
         return abs(e.published_at - when) <= self.window
 
-    def _match(self, article: Article, mh: MinHash, terms: Counter[str], emb: np.ndarray | None) -> tuple[str | None, str]:
+    def _match(self, article: Article, mh: MinHash, terms: Counter[str]) -> tuple[str | None, str, np.ndarray | None]:
         when = article.published_at
         # 1. near-duplicate
         best: tuple[float, datetime, str] | None = None
@@ -226,7 +223,7 @@ class StoryClusterer:
             if j >= DUP_JACCARD and (best is None or (j, -e.published_at.timestamp()) > (best[0], -best[1].timestamp())):
                 best = (j, e.published_at, e.story_id)
         if best is not None:
-            return best[2], f"duplicate:{best[0]:.2f}"
+            return best[2], f"duplicate:{best[0]:.2f}", None
         # 2. same event, same language (candidates share a term)
         vec = self._weighted(terms)
         cands: set[str] = set()
@@ -241,8 +238,9 @@ class StoryClusterer:
             if s >= EVENT_COSINE and (best_c is None or s > best_c[0]):
                 best_c = (s, key, e.story_id)
         if best_c is not None:
-            return best_c[2], f"event:{best_c[0]:.2f}"
+            return best_c[2], f"event:{best_c[0]:.2f}", None
         # 3. across languages, by embeddings
+        emb = self._embed(article)
         if emb is not None:
             best_x: tuple[float, str, str] | None = None
             for key in sorted(self.entries):
@@ -253,8 +251,8 @@ class StoryClusterer:
                 if s >= XLING_COSINE and (best_x is None or s > best_x[0]):
                     best_x = (s, key, e.story_id)
             if best_x is not None:
-                return best_x[2], f"crosslang:{best_x[0]:.3f}"
-        return None, "new"
+                return best_x[2], f"crosslang:{best_x[0]:.3f}", emb
+        return None, "new", emb
 
     def _register(self, article: Article, mh: MinHash, terms: Counter[str], emb: np.ndarray | None, story_id: str,
                   link: str = "stored") -> None:
@@ -323,10 +321,16 @@ class StoryClusterer:
         """Register already-stored articles (with their story ids) so new ones join them."""
         items = sorted((a for a in articles if a.story_id and a.id not in self.entries),
                        key=lambda a: (a.published_at, a.id))
-        embs = self._embed(items) if self.use_embeddings else [None] * len(items)
-        for a, emb in zip(items, embs, strict=True):
+        seen_stories: set[str] = set()
+        for k, a in enumerate(items):
             mh = self.minhash(a)
-            self._register(a, mh, self.event_terms(a), emb, a.story_id or "st-" + a.id[:16])
+            sid = a.story_id or "st-" + a.id[:16]
+            # one embedding per story (its first article), among the most recent articles only
+            emb = None
+            if sid not in seen_stories and len(items) - k <= WARM_EMBED_MAX * 4:
+                emb = self._embed(a)
+            seen_stories.add(sid)
+            self._register(a, mh, self.event_terms(a), emb, sid)
         self._warmed = True
         return len(items)
 

