@@ -159,3 +159,27 @@ def test_bad_input_never_raises(model, title: str, text: str, lang: str, start: 
     assert out.sentiment is not None
     assert -1.0 <= out.sentiment.score <= 1.0
     assert out.sentiment.label in (-1, 0, 1)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("lang", "bad", "good"), [
+    ("fr", "Les inondations ont paralysé la ville, des milliers d'habitants sont bloqués.",
+     "La ville a inauguré un nouveau parc, salué par les habitants."),
+    ("zh", "胡志明市遭遇严重洪水，交通瘫痪。", "胡志明市吸引外资创历史新高。"),
+    ("ja", "ホーチミン市で大規模な洪水が発生し、交通がまひした。", "ホーチミン市への外国投資が過去最高を記録した。"),
+    ("ru", "Ливни затопили Хошимин, транспорт парализован.", "Хошимин привлёк рекордные иностранные инвестиции."),
+])
+def test_other_languages_by_embeddings(model, lang: str, bad: str, good: str) -> None:
+    neg, pos = model.sentence_scores([bad, good], lang)
+    assert neg < pos
+    assert model.method(lang) == "e5-lr-xx"
+
+
+def test_embeddings_off_gives_recorded_neutral() -> None:
+    from duluan.settings import Settings
+
+    s = Settings()
+    s.enrichment.embeddings = False
+    m = load_sentiment_model(s)
+    out = m.apply(_article("胡志明市遭遇严重洪水", "交通瘫痪。", language="zh"))
+    assert out.sentiment is not None and out.sentiment.label == 0 and out.enrichment["sentiment"] == "none@1"
