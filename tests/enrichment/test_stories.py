@@ -156,3 +156,15 @@ def test_huge_article() -> None:
     big = ("Thành phố Hồ Chí Minh ngập nặng sau mưa lớn chiều nay. " * 100_000)[:5_000_000]
     out = StoryClusterer(use_embeddings=False).assign([_art("https://x.example/big", "Mưa lớn", big, T0)])
     assert out[0].story_id
+
+
+@pytest.mark.slow
+@settings(max_examples=15, deadline=None)
+@given(texts=st.lists(st.one_of(_texts, st.text(alphabet=st.characters(codec="utf-8"), max_size=50),
+                                st.just("\ud800 TP.HCM lone surrogate")), min_size=1, max_size=3))
+def test_bad_input_with_embeddings_never_raises(texts: list[str]) -> None:
+    sc = StoryClusterer(use_embeddings=True)
+    arts = [_art(f"https://y.example/{k}", t, t, T0 + timedelta(minutes=k), language="en" if k % 2 else "vi")
+            for k, t in enumerate(texts)]
+    out = sc.assign(arts)
+    assert len(out) == len(arts) and all(a.story_id for a in out)
