@@ -9,6 +9,7 @@ the `<mark>` elements we add around matched city aliases are ours."""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -130,6 +131,8 @@ def build_envs(tz: str, topics: TopicNames) -> dict[str, Environment]:
                           extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
         env.install_gettext_translations(load_translations(locale), newstyle=True)  # type: ignore[attr-defined]
         env.filters["local"] = lambda dt, with_time=True: fmt_local(dt, tz, with_time)
+        # a period's end is exclusive (the next midnight): show the last day it covers
+        env.filters["local_end"] = lambda dt: fmt_local(dt - timedelta(microseconds=1), tz, False) if dt else ""
         env.filters["topic"] = lambda code, _loc=locale: topics.name(code, _loc)
         env.filters["safe_url"] = safe_url
         env.filters["clean"] = clean_text
