@@ -110,15 +110,20 @@ def build_document(ctx: Any, kind: str, period: Period, now: datetime | None = N
     except DuluanError as exc:  # a missing city file must not stop the report
         log.warning("city config unavailable for agency names: %s", exc)
         agencies = {}
+    try:
+        sources = list(ctx.sources)
+    except DuluanError as exc:  # a broken catalogue must not stop the report: articles carry outlet names
+        log.warning("source catalogue unavailable for outlet names: %s", exc)
+        sources = []
     with ctx.session() as s:
         alerts = alerts_for_period(s, period.start, period.end, period.tz, agencies)
         prev = period.previous()
         alerts.previous_count = count_alerts(s, prev.start, prev.end)
         draft = load_draft(s, kind, period)
     if kind == "daily":
-        data = build_digest(ctx.index, period, threshold, alerts, topics, source_names(ctx.sources), now)
+        data = build_digest(ctx.index, period, threshold, alerts, topics, source_names(sources), now)
         return compose_digest(data, admin_frame(ctx, now, draft.number, motto=False, numbered=False))
-    summary = build_summary(ctx.index, period, kind, threshold, alerts, topics, ctx.sources, draft, now)
+    summary = build_summary(ctx.index, period, kind, threshold, alerts, topics, sources, draft, now)
     summary.charts = summary_charts(summary)
     return compose_summary(summary, admin_frame(ctx, now, draft.number))
 
