@@ -83,6 +83,8 @@ def copy_cmd(
     for aid, reason in result.failures[:20]:
         err.print(f"[red]failed[/] {aid}: {reason}", highlight=False, soft_wrap=True)
     if result.failures:
+        err.print("the other articles were copied; fix the cause and run the command again with --restart"
+                  " to retry the failed ones (articles already there are simply replaced)")
         raise typer.Exit(1)
 
 

@@ -1,6 +1,7 @@
 """The operational database under test: a throwaway SQLite file always, and a throwaway
 database on a real PostgreSQL when DULUAN_PG_URL is set (`make test` / scripts/test.sh starts
-one on loopback when the Debian `postgresql` package is installed)."""
+one on loopback when the Debian `postgresql` package is installed). Each test gets its own
+database, created and dropped through that URL, so its user needs the CREATEDB right."""
 
 from __future__ import annotations
 
