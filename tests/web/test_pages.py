@@ -416,3 +416,20 @@ def test_vietnamese_catalogue_is_complete() -> None:
     missing = [m.id for m in catalog if m.id and not m.string]
     assert missing == []
     assert len(catalog) > 200
+
+
+def test_config_rule_can_be_disabled_from_the_ui(client_for: Any, web_ctx: Any) -> None:
+    from alerts.rules import load_alerts_file, load_rules
+
+    config_rule = load_alerts_file(web_ctx.settings.config_dir).rules[0]
+    assert config_rule.enabled
+    c = client_for("admin")
+    r = c.post(f"/rules/{config_rule.id}/toggle", data={"csrf_token": csrf_of(c, "/rules")})
+    assert r.status_code == 303
+    rules = {x.id: x for x in load_rules(web_ctx)}
+    assert rules[config_rule.id].enabled is False  # the engine sees the override
+    assert rules[config_rule.id].name == config_rule.name
+    # a config rule cannot be deleted from the UI (only overridden)
+    assert c.post(f"/rules/{config_rule.id}/delete", data={"csrf_token": csrf_of(c, "/rules")}).status_code == 404
+    c.post(f"/rules/{config_rule.id}/toggle", data={"csrf_token": csrf_of(c, "/rules")})
+    assert {x.id: x for x in load_rules(web_ctx)}[config_rule.id].enabled is True

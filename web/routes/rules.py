@@ -157,7 +157,14 @@ async def toggle_rule(request: Request, rule_id: str, user: CurrentUser = Depend
     with ctx.session() as s:
         row = s.get(AlertRule, rule_id)
         if row is None:
-            raise HTTPException(404, "rule not found")
+            # a rule of config/alerts.yaml: a database row with the same id overrides it
+            found = next((r for r in all_rules(ctx) if r["id"] == rule_id), None)
+            if found is None:
+                raise HTTPException(404, "rule not found")
+            definition = {k: v for k, v in found["definition"].items() if k != "enabled"}
+            row = AlertRule(id=rule_id, name=str(definition.get("name") or rule_id), definition=definition,
+                            enabled=bool(found["enabled"]), origin="config")
+            s.add(row)
         row.enabled = not row.enabled
         row.updated_at = datetime.now(UTC)
         audit(s, user.username, "rule.enable" if row.enabled else "rule.disable", rule_id)
