@@ -97,6 +97,7 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 def _facet_count(page: Any, dim: str, value: str) -> int:
+    page.wait_for_selector(f"#facet-{dim}")  # the panel is fetched after the results
     loc = page.locator(f'#facet-{dim} input[value="{value}"]')
     if loc.count() == 0:
         return 0
@@ -161,6 +162,7 @@ def test_a_working_day_in_chromium(live: dict[str, Any], browser: Any, shots: Pa
     assert _facet_count(page, "sentiment", "-1") == before + 1
     page.check('#facet-sentiment input[value="-1"]')  # app.js submits on change
     page.wait_for_url(re.compile(r"sentiment=-1"))
+    page.wait_for_selector("#facet-reviewed")
     page.check('#facet-reviewed input[value="1"]')
     page.wait_for_url(re.compile(r"reviewed=1"))
     hrefs = [h.get_attribute("href") for h in page.locator("a.title").all()]

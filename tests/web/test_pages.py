@@ -104,13 +104,16 @@ def test_review_correction_wins_in_facets(client_for: Any, web_ctx: Any) -> None
     target = hit_ids(page)[0]
     art = web_ctx.index.get(target)
     new_label = 1 if art.effective_sentiment() != 1 else -1
-    before = facet_count(c.get("/search").text, "sentiment", str(new_label))
+    before = facet_count(c.get("/search/facets").text, "sentiment", str(new_label))
     token = csrf_of(c, f"/articles/{target}")
     r = c.post(f"/articles/{target}/review", data={
         "csrf_token": token, "sentiment": str(new_label), "relevant": "1", "topics_mode": "manual",
         "topics": ["traffic", "investment"], "note": "kiểm tra lại", "reviewed": "1"})
     assert r.status_code == 303
-    after_page = c.get("/search").text
+    after_page = c.get("/search/facets").text
+    # the no-JavaScript page (?facets=1) shows the same counts inline
+    inline = c.get("/search", params={"facets": "1"}).text
+    assert facet_count(inline, "sentiment", str(new_label)) == facet_count(after_page, "sentiment", str(new_label))
     assert facet_count(after_page, "sentiment", str(new_label)) == before + 1
     assert facet_count(after_page, "reviewed", "1") >= 1
     filtered = c.get("/search", params={"sentiment": str(new_label), "reviewed": "1", "topic": "traffic"}).text
@@ -161,11 +164,13 @@ def test_scraped_html_renders_inert(client_for: Any, web_ctx: Any) -> None:
     )
     web_ctx.index.upsert([evil])
     c = client_for("viewer")
-    for path in (f"/articles/{evil.id}", "/search?q=evil", "/search?q=tp+hcm"):
+    for path in (f"/articles/{evil.id}", "/search?q=evil", "/search?q=tp+hcm", "/search?q=evil&facets=1",
+                 "/search/facets?q=evil&source=evil"):
         html = c.get(path).text
         insp = _Inspector()
         insp.feed(html)
-        assert insp.scripts == [{"src": "/static/app.js", "defer": None}], path
+        expected = [] if path.startswith("/search/facets") else [{"src": "/static/app.js", "defer": None}]
+        assert insp.scripts == expected, path
         assert insp.bad == [], (path, insp.bad)
     html = c.get(f"/articles/{evil.id}").text
     assert "<mark>TP HCM</mark>" in html  # our highlight survives, the scraped markup does not

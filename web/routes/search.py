@@ -58,38 +58,62 @@ def _page_no(request: Request) -> int:
         return 1
 
 
-@router.get("/search")
-def search_page(request: Request, user: CurrentUser = Depends(require_user())) -> Response:
+def _form(request: Request) -> tuple[dict[str, Any], Any]:
     ctx = request.app.state.ctx
     asked = params_dict(request.query_params)
     params = with_default_window(asked, ctx.index, ctx.settings.timezone)
-    form = parse(params, ctx.settings.timezone, page=_page_no(request))
+    return asked, parse(params, ctx.settings.timezone, page=_page_no(request))
+
+
+def facet_context(ctx: Any, form: Any) -> dict[str, Any]:
+    """What the facet panel shows: counts per facet and the per-day chart."""
+    counts = facets(ctx, form)
+    days = counts.pop("day")
+    chart = charts.columns([(k[8:10] + "/" + k[5:7], n) for k, n in days[-31:]], width=240, height=80) if days else None
+    return {"facets": counts, "day_chart": chart, "params": form.params,
+            "source_names": {s.id: s.name for s in ctx.sources}}
+
+
+@router.get("/search")
+def search_page(request: Request, user: CurrentUser = Depends(require_user())) -> Response:
+    """Results first; the facet panel comes from /search/facets (fetched by app.js) so the
+    results never wait for the counts — or inline with `facets=1` (the no-JavaScript link)."""
+    ctx = request.app.state.ctx
+    asked, form = _form(request)
     # a saved search keeps what the user asked, not the default window of today
-    save_params = {k: v for k, v in params.items() if k in asked}
+    save_params = {k: v for k, v in form.params.items() if k in asked}
+    inline = request.query_params.get("facets") == "1"
     error = "; ".join(form.errors) or None
     page = None
-    facet_counts: dict[str, list[tuple[str, int]]] = {}
-    day_chart = None
+    extra: dict[str, Any] = {"facets": {}, "day_chart": None}
     try:
         results = _POOL.submit(ctx.index.search, form.query)
-        facet_counts = facets(ctx, form)
+        if inline:
+            extra = facet_context(ctx, form)
         page = results.result()
-        days = facet_counts.pop("day")
-        if days:
-            day_chart = charts.columns([(k[8:10] + "/" + k[5:7], n) for k, n in days[-31:]], height=90)
     except QuerySyntaxError as exc:
         error = str(exc)
     with ctx.session() as s:
         saved = s.query(SavedSearch).filter_by(user_id=user.id).order_by(SavedSearch.created_at.desc()).all()
-    base_params = {k: v for k, v in form.params.items()}
-    pages = 0
-    if page is not None:
-        pages = min((page.total + PAGE_SIZE - 1) // PAGE_SIZE, 500)
+    base_params = dict(form.params)
+    pages = min((page.total + PAGE_SIZE - 1) // PAGE_SIZE, 500) if page is not None else 0
+    extra.update(params=base_params, source_names={s.id: s.name for s in ctx.sources})
     return render(
-        request, "search.html", form=form, page=page, facets=facet_counts, error=error, saved=saved,
-        qs=urlencode(base_params, doseq=True), params=base_params, save_params=save_params, pages=pages, day_chart=day_chart,
-        source_names={s.id: s.name for s in ctx.sources},
+        request, "search.html", form=form, page=page, error=error, saved=saved, facets_inline=inline,
+        qs=urlencode(base_params, doseq=True), save_params=save_params, pages=pages, **extra,
     )
+
+
+@router.get("/search/facets")
+def search_facets(request: Request, user: CurrentUser = Depends(require_user())) -> Response:
+    """The facet panel of a search (an HTML fragment for the search page)."""
+    ctx = request.app.state.ctx
+    _, form = _form(request)
+    try:
+        return render(request, "facets_fragment.html", **facet_context(ctx, form))
+    except QuerySyntaxError:
+        return render(request, "facets_fragment.html", facets={}, day_chart=None, params=form.params,
+                      source_names={})
 
 
 def _export(request: Request, fmt: str) -> Response:
