@@ -135,6 +135,7 @@ def test_a_working_day_in_chromium(live: dict[str, Any], browser: Any, shots: Pa
     page.fill("#q", "xe buyt")
     page.click("#search-submit")
     page.wait_for_url(re.compile(r"q=xe"))
+    page.wait_for_selector("#facet-sentiment")  # the facet panel arrives after the results
     titles = page.locator("a.title").all_inner_texts()
     assert titles, "no result for a diacritic-free query"
     assert any("xe buýt" in t.lower() for t in titles) or page.locator("a.title").count() > 0
