@@ -23,6 +23,7 @@ for _ in $(seq 1 50); do
 done
 .venv/bin/duluan init
 .venv/bin/duluan ingest tests/fixtures/articles/demo.jsonl
+.venv/bin/duluan ingest tests/fixtures/articles/demo_foreign.jsonl
 PRESS_SOURCES=$(.venv/bin/python -c "import yaml,sys; print(' '.join('--source '+s['id'] for s in yaml.safe_load(open('$DEMO_CONFIG/sources/local-press.yaml'))['sources']))")
 # shellcheck disable=SC2086
 .venv/bin/duluan crawl --once $PRESS_SOURCES || echo "demo crawl reported errors (see above); continuing"
