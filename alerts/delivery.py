@@ -87,6 +87,17 @@ def _claim(session: Any, delivery_id: int, now: datetime) -> bool:
     return res.rowcount == 1
 
 
+_TARGET_LOCKS: dict[tuple[str, str], threading.Lock] = {}
+_TARGET_LOCKS_GUARD = threading.Lock()
+
+
+def _target_lock(channel: str, target: str) -> threading.Lock:
+    """One sender at a time per channel target in this process: the throttle count and the
+    send must not interleave (different targets still go out in parallel)."""
+    with _TARGET_LOCKS_GUARD:
+        return _TARGET_LOCKS.setdefault((channel, target), threading.Lock())
+
+
 def attempt(ctx: AppContext, delivery_id: int, now: datetime | None = None) -> str:
     """One attempt of one delivery; returns its new state (or `skipped` if not due/claimed)."""
     now = now or _now()
@@ -94,36 +105,41 @@ def attempt(ctx: AppContext, delivery_id: int, now: datetime | None = None) -> s
         if not _claim(s, delivery_id, now):
             return "skipped"
         d = s.get(Delivery, delivery_id)
-        alert = s.get(AlertRecord, d.alert_id)
-        until = _throttled_until(s, ctx, d, alert, now)
-        if until is not None:
-            d.state, d.next_try_at = "pending", until
-            d.last_error = f"throttled: {ctx.settings.alerts.throttle_per_hour}/hour reached on this channel"
-            s.commit()
-            return "throttled"
-        ch = channel_for(d.channel)
-        d.attempts += 1
-        try:
-            note = ch.send(ctx, render(alert, ctx.settings.web.base_url, ctx.settings.timezone, _event_of(d, alert)),
-                           d.target)
-        except DeliveryError as exc:
-            d.last_error = str(exc)[:2000]
-            if d.attempts >= ch.max_attempts(ctx, d.target):
-                d.state, d.next_try_at = "dead", None
-                s.add(AlertHistory(alert_id=alert.id, actor="system", action="delivery.dead",
-                                   detail={"channel": d.channel, "target": d.target, "attempts": d.attempts,
-                                           "error": d.last_error}))
-                log.error("alert %s: %s delivery to %s is dead after %d attempt(s): %s", alert.id, d.channel,
-                          d.target, d.attempts, exc)
-            else:
-                d.state, d.next_try_at = "failed", now + backoff(d.attempts)
-                log.warning("alert %s: %s delivery to %s failed (attempt %d), retry at %s: %s", alert.id,
-                            d.channel, d.target, d.attempts, d.next_try_at.isoformat(), exc)
-            s.commit()
-            return d.state
-        d.state, d.delivered_at, d.next_try_at, d.last_error = "sent", _now(), None, note[:2000]
+        with _target_lock(d.channel, d.target):
+            return _attempt_claimed(ctx, s, d, now)
+
+
+def _attempt_claimed(ctx: AppContext, s: Any, d: Delivery, now: datetime) -> str:
+    alert = s.get(AlertRecord, d.alert_id)
+    until = _throttled_until(s, ctx, d, alert, now)
+    if until is not None:
+        d.state, d.next_try_at = "pending", until
+        d.last_error = f"throttled: {ctx.settings.alerts.throttle_per_hour}/hour reached on this channel"
         s.commit()
-        return "sent"
+        return "throttled"
+    ch = channel_for(d.channel)
+    d.attempts += 1
+    try:
+        note = ch.send(ctx, render(alert, ctx.settings.web.base_url, ctx.settings.timezone, _event_of(d, alert)),
+                       d.target)
+    except DeliveryError as exc:
+        d.last_error = str(exc)[:2000]
+        if d.attempts >= ch.max_attempts(ctx, d.target):
+            d.state, d.next_try_at = "dead", None
+            s.add(AlertHistory(alert_id=alert.id, actor="system", action="delivery.dead",
+                               detail={"channel": d.channel, "target": d.target, "attempts": d.attempts,
+                                       "error": d.last_error}))
+            log.error("alert %s: %s delivery to %s is dead after %d attempt(s): %s", alert.id, d.channel,
+                      d.target, d.attempts, exc)
+        else:
+            d.state, d.next_try_at = "failed", now + backoff(d.attempts)
+            log.warning("alert %s: %s delivery to %s failed (attempt %d), retry at %s: %s", alert.id,
+                        d.channel, d.target, d.attempts, d.next_try_at.isoformat(), exc)
+        s.commit()
+        return d.state
+    d.state, d.delivered_at, d.next_try_at, d.last_error = "sent", _now(), None, note[:2000]
+    s.commit()
+    return "sent"
 
 
 def deliver_due(ctx: AppContext, now: datetime | None = None, alert_ids: Iterable[str] | None = None) -> dict[str, int]:
@@ -151,27 +167,31 @@ def deliver_due(ctx: AppContext, now: datetime | None = None, alert_ids: Iterabl
 
 
 class Dispatcher:
-    """Sends new alerts' deliveries in a background thread so the pipeline never waits on a
-    mail server or a slow webhook; `wait()` lets tests, benchmarks and the CLI finish them."""
+    """Sends new alerts' deliveries from background threads, one task per delivery (the e-mail
+    does not wait for a slow webhook), so the pipeline never waits on a mail server or a
+    webhook; `wait()` lets tests, benchmarks and the CLI finish them."""
 
-    def __init__(self) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="alert-delivery")
+    def __init__(self, workers: int = 4) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="alert-delivery")
         self._pending: list[Future[Any]] = []
         self._lock = threading.Lock()
 
     def submit(self, ctx: AppContext, alert_ids: list[str]) -> None:
         if not alert_ids:
             return
-        fut = self._pool.submit(self._run, ctx, list(alert_ids))
+        with ctx.session() as s:
+            due = [r[0] for r in s.query(Delivery.id).filter(
+                Delivery.alert_id.in_(list(alert_ids)), Delivery.state.in_(("pending", "failed"))).all()]
+        futs = [self._pool.submit(self._run, ctx, did) for did in due]
         with self._lock:
-            self._pending = [f for f in self._pending if not f.done()] + [fut]
+            self._pending = [f for f in self._pending if not f.done()] + futs
 
     @staticmethod
-    def _run(ctx: AppContext, alert_ids: list[str]) -> None:
+    def _run(ctx: AppContext, delivery_id: int) -> None:
         try:
-            deliver_due(ctx, alert_ids=alert_ids)
-        except Exception:  # noqa: BLE001 - the retry job picks these up again
-            log.exception("background delivery of alerts %s failed", ", ".join(alert_ids))
+            attempt(ctx, delivery_id)
+        except Exception:  # noqa: BLE001 - the retry job picks it up again
+            log.exception("background delivery %s failed", delivery_id)
 
     def wait(self, timeout: float | None = 30.0) -> None:
         with self._lock:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -24,9 +25,11 @@ def free_port() -> int:
 class _Keep:
     def __init__(self) -> None:
         self.messages: list[tuple[list[str], bytes]] = []
+        self.times: list[float] = []  # time.perf_counter() at arrival (benchmarks)
         self.event = threading.Event()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd API
+        self.times.append(time.perf_counter())
         self.messages.append((list(envelope.rcpt_tos), bytes(envelope.original_content or envelope.content)))
         self.event.set()
         return "250 Message accepted for delivery"
@@ -85,6 +88,7 @@ class HookBehaviour:
     always_fail: bool = False
     calls: int = 0
     received: list[Received] = field(default_factory=list)
+    times: list[float] = field(default_factory=list)  # time.perf_counter() at arrival (benchmarks)
     lock: threading.Lock = field(default_factory=threading.Lock)
     event: threading.Event = field(default_factory=threading.Event)
 
@@ -98,10 +102,12 @@ class WebhookReceiver:
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 - http.server API
+                arrived = time.perf_counter()
                 length = int(self.headers.get("Content-Length", "0"))
                 body = self.rfile.read(length)
                 with b.lock:
                     b.calls += 1
+                    b.times.append(arrived)
                     b.received.append(Received(self.path, {k: v for k, v in self.headers.items()}, body))
                     fail = b.always_fail or b.calls <= b.fail_first
                 self.send_response(500 if fail else 200)
