@@ -108,7 +108,7 @@ def analyze_stream(ctx: Any, src: TextIO, dst: TextIO, batch: int = 200) -> tupl
 
 
 def reenrich_index(ctx: Any, since: datetime | None = None, only: list[str] | None = None,
-                   batch: int = 500) -> dict[str, int]:
+                   batch: int = 500, progress: Any = None) -> dict[str, int]:
     """Re-run the enrichers (or `only` some) over stored articles, batch by batch, and write
     them back through the index. The analyst's `review` is carried over untouched."""
     from enrichment.chain import build_chain
@@ -130,6 +130,8 @@ def reenrich_index(ctx: Any, since: datetime | None = None, only: list[str] | No
         enriched = chain.enrich_batch(todo, index=index, only=only)
         enriched = [a.model_copy(update={"review": reviews[a.id]}) for a in enriched]
         written += index.upsert(enriched)
+        if progress is not None:
+            progress(seen, written)
     return {"seen": seen, "reenriched": written}
 
 
@@ -199,7 +201,8 @@ def register(app: typer.Typer) -> None:
                 raise DuluanError(f"--only: unknown enricher(s) {', '.join(bad) or '(none given)'}; known: {', '.join(KNOWN)}")
         ctx = ctx_from_env()
         try:
-            res = reenrich_index(ctx, _parse_since(since), names, batch=batch)
+            res = reenrich_index(ctx, _parse_since(since), names, batch=batch,
+                                 progress=lambda seen, done: err.print(f"read {seen}, re-enriched {done}", highlight=False))
         finally:
             ctx.close()
         typer.echo(json.dumps(res))

@@ -93,3 +93,17 @@ def test_labelled_set_dev_split(matcher) -> None:
         fp += pred and not r["label"]
         fn += (not pred) and r["label"]
     assert tp / (tp + fp) >= 0.85 and tp / (tp + fn) >= 0.8, (tp, fp, fn)
+
+
+def test_another_city_file_works_the_same_way(repo_settings) -> None:
+    """The matcher is driven by the city file: Hà Nội's names, its own traps and weak brands."""
+    from duluan.settings import load_city
+    from enrichment.relevance import CityMatcher
+
+    hanoi = CityMatcher(load_city(repo_settings, "hanoi"))
+    a = apply_relevance(hanoi, make_article("Hà Nội cấm xe máy ở phố cổ", "UBND TP Hà Nội vừa thông qua đề án; Hoàn Kiếm thí điểm trước."))
+    assert a.relevance > 0.5 and {m.alias for m in a.mentions} >= {"Hà Nội", "UBND TP Hà Nội", "Hoàn Kiếm"}
+    b = apply_relevance(hanoi, make_article("Bia Hà Nội tăng giá", "Habeco cho biết Bia Hà Nội tăng giá từ tháng sau."))
+    assert b.relevance < 0.5
+    c = apply_relevance(hanoi, make_article("Kẹt xe ở TP.HCM", "Kẹt xe nghiêm trọng ở TP.HCM."))
+    assert c.mentions == [] and c.relevance == 0.0
