@@ -39,14 +39,16 @@ class SmtpServer:
     """aiosmtpd on 127.0.0.1; `messages` holds (recipients, raw bytes). With `credentials` the
     server offers AUTH (LOGIN/PLAIN) and checks that user and password (a wrong login is refused)."""
 
-    def __init__(self, credentials: tuple[str, str] | None = None) -> None:
+    def __init__(self, credentials: tuple[str, str] | None = None, tls_context: Any = None) -> None:
         self.handler = _Keep()
         self.port = free_port()
         self.logins: list[tuple[str, bool]] = []
         kwargs: dict[str, Any] = {}
         if credentials is not None:
             kwargs = {"authenticator": self._authenticator(credentials), "auth_required": False,
-                      "auth_require_tls": False}
+                      "auth_require_tls": tls_context is not None}
+        if tls_context is not None:
+            kwargs.update({"tls_context": tls_context, "require_starttls": True})
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, **kwargs)
 
     def _authenticator(self, credentials: tuple[str, str]) -> Any:
@@ -134,3 +136,31 @@ class WebhookReceiver:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def self_signed_cert(directory: Any) -> tuple[str, str]:
+    """A certificate for 127.0.0.1 and its key (PEM files), made on the spot for TLS tests."""
+    import datetime as dt
+    import ipaddress
+    from pathlib import Path
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
+            .not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+            .sign(key, hashes.SHA256()))
+    d = Path(directory)
+    cert_path, key_path = d / "cert.pem", d / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return str(cert_path), str(key_path)

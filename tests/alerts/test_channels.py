@@ -160,3 +160,33 @@ def test_smtp_login_with_password_from_environment(make_ctx, monkeypatch):
         assert srv.logins[-1] == ("duluan", False)
     finally:
         srv.stop()
+
+
+def test_starttls_with_login(make_ctx, monkeypatch, tmp_path):
+    """STARTTLS (the server refuses mail before it) with certificate verification and AUTH."""
+    import ssl
+
+    from tests.alerts.servers import SmtpServer, self_signed_cert
+
+    cert, key = self_signed_cert(tmp_path)
+    server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_ctx.load_cert_chain(cert, key)
+    srv = SmtpServer(credentials=("duluan", "tls-pass"), tls_context=server_ctx).start()
+    try:
+        monkeypatch.setenv("SSL_CERT_FILE", cert)  # the client trusts this certificate only
+        monkeypatch.setenv("DULUAN_SMTP_PASSWORD", "tls-pass")
+        ctx = make_ctx(smtp_port=srv.port)
+        ctx.settings.smtp.security = "starttls"
+        ctx.settings.smtp.username = "duluan"
+        ctx.settings.smtp.timeout = 5
+        evaluate_batch(ctx, [article()])
+        wait_for_deliveries()
+        assert [d.state for d in _deliveries(ctx, "email")] == ["sent"]
+        assert srv.logins == [("duluan", True)] and len(srv.raw) == 1
+        ctx.settings.smtp.security = "none"  # without STARTTLS the server refuses the mail
+        evaluate_batch(ctx, [article("Second island report")])
+        wait_for_deliveries()
+        assert len(srv.raw) == 1
+        assert sorted(d.state for d in _deliveries(ctx, "email")) == ["failed", "sent"]
+    finally:
+        srv.stop()
