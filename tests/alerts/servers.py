@@ -39,7 +39,8 @@ class SmtpServer:
     """aiosmtpd on 127.0.0.1; `messages` holds (recipients, raw bytes). With `credentials` the
     server offers AUTH (LOGIN/PLAIN) and checks that user and password (a wrong login is refused)."""
 
-    def __init__(self, credentials: tuple[str, str] | None = None, tls_context: Any = None) -> None:
+    def __init__(self, credentials: tuple[str, str] | None = None, tls_context: Any = None,
+                 implicit_tls: Any = None) -> None:
         self.handler = _Keep()
         self.port = free_port()
         self.logins: list[tuple[str, bool]] = []
@@ -49,6 +50,8 @@ class SmtpServer:
                       "auth_require_tls": tls_context is not None}
         if tls_context is not None:
             kwargs.update({"tls_context": tls_context, "require_starttls": True})
+        if implicit_tls is not None:  # SMTPS: TLS from the first byte
+            kwargs["ssl_context"] = implicit_tls
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, **kwargs)
 
     def _authenticator(self, credentials: tuple[str, str]) -> Any:

@@ -190,3 +190,24 @@ def test_starttls_with_login(make_ctx, monkeypatch, tmp_path):
         assert sorted(d.state for d in _deliveries(ctx, "email")) == ["failed", "sent"]
     finally:
         srv.stop()
+
+
+def test_implicit_tls_smtps(make_ctx, monkeypatch, tmp_path):
+    import ssl
+
+    from tests.alerts.servers import SmtpServer, self_signed_cert
+
+    cert, key = self_signed_cert(tmp_path)
+    server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_ctx.load_cert_chain(cert, key)
+    srv = SmtpServer(implicit_tls=server_ctx).start()
+    try:
+        monkeypatch.setenv("SSL_CERT_FILE", cert)
+        ctx = make_ctx(smtp_port=srv.port)
+        ctx.settings.smtp.security = "ssl"
+        ctx.settings.smtp.timeout = 5
+        evaluate_batch(ctx, [article()])
+        wait_for_deliveries()
+        assert [d.state for d in _deliveries(ctx, "email")] == ["sent"] and len(srv.raw) == 1
+    finally:
+        srv.stop()
