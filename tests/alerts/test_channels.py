@@ -211,3 +211,16 @@ def test_implicit_tls_smtps(make_ctx, monkeypatch, tmp_path):
         assert [d.state for d in _deliveries(ctx, "email")] == ["sent"] and len(srv.raw) == 1
     finally:
         srv.stop()
+
+
+def test_escalation_is_sent_again_as_escalated(make_ctx, hook):
+    ctx = make_ctx(hooks=[{"id": "bot", "url": hook.url}])
+    for i, (src, country) in enumerate((("a", "US"), ("b", "GB"), ("c", "FR"))):
+        evaluate_batch(ctx, [article(f"Island story part {i}", story="st-esc", source=src, country=country)])
+        wait_for_deliveries()
+    events = [json.loads(r.body)["event"] for r in hook.behaviour.received]
+    # created, then one escalation when the third outlet and third country arrive (high → critical)
+    assert events == ["alert.created", "alert.escalated"]
+    last = json.loads(hook.behaviour.received[-1].body)["alert"]
+    assert last["severity"] == "critical" and last["escalations"][-1]["to"] == "critical"
+    assert len(last["article_ids"]) == 3
