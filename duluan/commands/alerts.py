@@ -260,11 +260,23 @@ def test_rule(
 
 
 @alerts_app.command("retry")
-def retry_cmd() -> None:
+def retry_cmd(
+    dead: Annotated[bool, typer.Option("--dead", help="Also give dead letters a fresh set of attempts.")] = False,
+) -> None:
     """Attempt every due delivery now (the scheduler does this every 2 minutes)."""
     from alerts.engine import retry_deliveries
+    from duluan.db import Delivery, audit
 
-    out.print(retry_deliveries(_ctx()))
+    ctx = _ctx()
+    if dead:
+        with ctx.session() as s:
+            rows = s.query(Delivery).filter(Delivery.state == "dead").all()
+            for d in rows:
+                d.state, d.attempts, d.next_try_at = "pending", 0, datetime.now(UTC)
+                audit(s, _actor(None), "alert.delivery.requeue", d.alert_id, channel=d.channel, to=d.target)
+            s.commit()
+        out.print(f"{len(rows)} dead letter(s) queued again")
+    out.print(retry_deliveries(ctx))
 
 
 @alerts_app.command("run-triggers")

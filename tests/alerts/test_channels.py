@@ -108,6 +108,13 @@ def test_webhook_that_never_succeeds_becomes_dead_letter_and_inbox_keeps_alert(m
         with ctx.session() as s:
             actions = [h.action for h in s.query(AlertHistory).filter_by(alert_id=alert.id)]
         assert "delivery.dead" in actions
+        # the receiver is fixed; the office re-drives the dead letter from the CLI
+        from duluan.cli import main
+
+        hook.behaviour.always_fail = False
+        assert main(["alerts", "retry", "--dead"]) == 0
+        [d] = _deliveries(ctx, "webhook")
+        assert d.state == "sent" and d.attempts == 1 and hook.behaviour.calls == 4
     finally:
         hook.stop()
 
