@@ -155,6 +155,7 @@ def test_security_headers_and_strict_csp(client_for: Any) -> None:
         assert directives["frame-ancestors"] == "'none'"
         assert h["x-content-type-options"] == "nosniff"
         assert h["x-frame-options"] == "DENY"
+        assert h["server-timing"].startswith("app;dur=")
     html = c.get("/").text
     assert "<script>" not in html and "<script src=\"/static/app.js\"" in html
     assert "style=" not in html  # no inline styles: the CSP would block them
