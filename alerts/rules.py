@@ -29,6 +29,11 @@ log = logging.getLogger("duluan.alerts.rules")
 Severity = Literal["low", "medium", "high", "critical"]
 SEVERITIES: tuple[str, ...] = ("low", "medium", "high", "critical")
 CHANNELS: tuple[str, ...] = ("inbox", "email", "webhook")
+ChannelName = Literal["inbox", "email", "webhook"]
+
+
+def _all_channels() -> list[ChannelName]:
+    return ["inbox", "email", "webhook"]
 SENSITIVE_TOPICS: tuple[str, ...] = (
     "sea_islands", "border_territory", "human_rights", "religion", "democracy", "ethnic_groups",
     "security_defence", "hostile_distortion",
@@ -71,7 +76,7 @@ class Rule(BaseModel):
     min_risk: float | None = Field(default=None, ge=0, le=100)
     severity: Severity = "medium"
     agency: str | None = Field(default=None, description="agency id; empty = route by topic")
-    channels: list[Literal["inbox", "email", "webhook"]] = Field(default_factory=lambda: list(CHANNELS))
+    channels: list[ChannelName] = Field(default_factory=_all_channels)
     escalate_outlets: int = Field(default=3, ge=2, description="raise severity once the story has this many outlets")
     escalate_countries: int = Field(default=3, ge=2, description="raise severity once the story spans this many countries")
 
@@ -102,7 +107,7 @@ class SpikeTrigger(BaseModel):
     min_count: int = Field(default=5, ge=1, description="never fire below this many articles in the window")
     p_value: float = Field(default=0.001, gt=0, lt=1, description="Poisson upper-tail probability to fire")
     severity: Severity = "medium"
-    channels: list[Literal["inbox", "email", "webhook"]] = Field(default_factory=lambda: list(CHANNELS))
+    channels: list[ChannelName] = Field(default_factory=_all_channels)
 
 
 class SpreadTrigger(BaseModel):
@@ -114,7 +119,7 @@ class SpreadTrigger(BaseModel):
     min_outlets: int = Field(default=5, ge=2)
     min_countries: int = Field(default=3, ge=2)
     severity: Severity = "high"
-    channels: list[Literal["inbox", "email", "webhook"]] = Field(default_factory=lambda: list(CHANNELS))
+    channels: list[ChannelName] = Field(default_factory=_all_channels)
 
 
 class PickupTrigger(BaseModel):
@@ -124,7 +129,7 @@ class PickupTrigger(BaseModel):
     enabled: bool = True
     hours: int = Field(default=72, ge=1, le=24 * 30)
     severity: Severity = "medium"
-    channels: list[Literal["inbox", "email", "webhook"]] = Field(default_factory=lambda: list(CHANNELS))
+    channels: list[ChannelName] = Field(default_factory=_all_channels)
 
 
 class Triggers(BaseModel):

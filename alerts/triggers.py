@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -102,7 +103,7 @@ def _story_articles(ctx: AppContext, story_id: str, limit: int = 200) -> list[Ar
     return ctx.index.search(Query(story_id=story_id, sort="oldest", limit=limit)).items
 
 
-def _queue(session: Any, ctx: AppContext, rec: AlertRecord, channels: list[str], escalation: bool,
+def _queue(session: Any, ctx: AppContext, rec: AlertRecord, channels: Sequence[str], escalation: bool,
            now: datetime) -> None:
     session.flush()
     create_deliveries(session, ctx, rec, [c for c in channels if not (escalation and c == "inbox")], now=now)
@@ -266,12 +267,16 @@ def run_all(ctx: AppContext, now: datetime | None = None) -> list[AlertRecord]:
     """Every enabled aggregate trigger; one failing trigger does not stop the others."""
     trig = load_triggers(ctx)
     out: list[AlertRecord] = []
-    for name, cfg, fn in (("spike", trig.spike, run_spikes), ("spread", trig.spread, run_spread),
-                          ("foreign_pickup", trig.foreign_pickup, run_pickups)):
-        if not cfg.enabled:
+    passes: list[tuple[str, bool, Callable[[], list[AlertRecord]]]] = [
+        ("spike", trig.spike.enabled, lambda: run_spikes(ctx, trig.spike, now)),
+        ("spread", trig.spread.enabled, lambda: run_spread(ctx, trig.spread, now)),
+        ("foreign_pickup", trig.foreign_pickup.enabled, lambda: run_pickups(ctx, trig.foreign_pickup, now)),
+    ]
+    for name, enabled, run in passes:
+        if not enabled:
             continue
         try:
-            out.extend(fn(ctx, cfg, now))  # type: ignore[operator]
+            out.extend(run())
         except Exception:  # noqa: BLE001 - recorded in the log and the job run; others go on
             log.exception("aggregate trigger %s failed", name)
     return out
