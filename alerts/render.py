@@ -139,5 +139,7 @@ def render(alert: AlertRecord, base_url: str, tz: str = "Asia/Ho_Chi_Minh", even
         + f"<p><a href='{e(link)}'>Mở cảnh báo để xử lý</a></p>"
         "<p style='color:#666'>— Dư Luận, hệ thống theo dõi dư luận báo chí</p></body></html>"
     )
-    return AlertMessage(event=event, subject=subject, text=text, html=body_html,
-                        payload=alert_payload(alert, base_url, event))
+    payload = alert_payload(alert, base_url, event)
+    # one line for chat bots behind a webhook (Slack/Mattermost-style `text` field)
+    payload["text"] = f"{subject}\n{art.get('url', '')}\n{link}".replace("\n\n", "\n")
+    return AlertMessage(event=event, subject=subject, text=text, html=body_html, payload=payload)

@@ -59,6 +59,7 @@ def test_webhook_signed_payload(make_ctx, hook):
     assert doc["alert"]["agency"] == "bchqs"  # sea/islands → Military Command and Border Guard
     assert doc["alert"]["talking_points"][0]["id"] == "sea-islands"
     assert doc["alert"]["article"]["country"] == "US"
+    assert doc["text"].startswith("[Dư Luận][CAO] Cảnh báo:") and f"/alerts/{alerts[0].id}" in doc["text"]
 
 
 def test_webhook_fails_twice_then_succeeds_with_backoff(make_ctx):
