@@ -91,3 +91,22 @@ def test_story_spread_and_first_foreign_pickup(make_ctx):
     [spread] = _alerts(ctx, "spread")
     assert spread.severity == "high" and set(spread.data["countries"]) == {"VN", "FR", "JP", "SG"}
     assert len(spread.data["article_ids"]) == 5
+
+
+def test_scheduler_jobs_run_the_alert_passes(make_ctx):
+    from duluan import jobs
+    from duluan.db import JobRun
+
+    ctx = make_ctx()
+    targets = {t for _, t, _, _ in jobs.job_table(ctx)}
+    assert {"alerts.engine:run_aggregate_triggers", "alerts.engine:retry_deliveries"} <= targets
+    jobs.set_context(ctx)
+    try:
+        jobs.run_job("alerts-aggregate", "alerts.engine:run_aggregate_triggers")
+        jobs.run_job("alerts-retry-deliveries", "alerts.engine:retry_deliveries")
+    finally:
+        jobs._CTX.clear()
+    with ctx.session() as s:
+        runs = {r.job_id: r for r in s.query(JobRun).all()}
+    assert runs["alerts-aggregate"].status == "ok" and "aggregate alert" in runs["alerts-aggregate"].message
+    assert runs["alerts-retry-deliveries"].status == "ok"
