@@ -37,8 +37,22 @@ if TYPE_CHECKING:
 log = logging.getLogger("duluan.alerts.triggers")
 
 
+_TRIGGERS: dict[str, tuple[int, Triggers]] = {}
+
+
 def load_triggers(ctx: AppContext) -> Triggers:
-    return load_alerts_file(ctx.settings.config_dir).triggers
+    """The `triggers:` section of alerts.yaml, re-read only when the file changes."""
+    path = ctx.settings.config_dir / "alerts.yaml"
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        stamp = 0
+    hit = _TRIGGERS.get(str(path))
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    trig = load_alerts_file(ctx.settings.config_dir).triggers
+    _TRIGGERS[str(path)] = (stamp, trig)
+    return trig
 
 
 # ------------------------------------------------------------------ spike statistics
