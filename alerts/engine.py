@@ -36,7 +36,7 @@ from alerts.rules import (
     raise_severity,
 )
 from duluan.db import AlertRecord, AlertRule
-from duluan.errors import DuluanError
+from duluan.errors import ConfigError, DuluanError
 from duluan.models import Article
 
 if TYPE_CHECKING:
@@ -173,7 +173,12 @@ def evaluate_batch(ctx: AppContext, articles: list[Article], now: datetime | Non
     escalated. Deliveries are queued and sent in the background (the inbox has them at once)."""
     if not articles:
         return []
-    rules = compiled_rules(ctx)
+    try:
+        rules = compiled_rules(ctx)
+    except ConfigError as exc:
+        # a broken rules file must not stop crawling and indexing; `duluan config check` says why
+        log.error("alert rules not loaded, %d article(s) not evaluated: %s", len(articles), exc)
+        return []
     hits = match_batch(rules, articles, ctx.settings.enrichment.relevance_threshold) if rules.rules else []
     touched: dict[str, AlertRecord] = {}
     notify: list[str] = []

@@ -156,3 +156,12 @@ def test_several_rules_on_one_article_make_one_alert(make_ctx):
     with ctx.session() as s:
         rec = s.query(AlertRecord).filter(AlertRecord.story_id == "st-x").one()
     assert rec.data["article_ids"] == [a2.id, b.id]
+
+
+def test_broken_rules_file_does_not_break_the_pipeline(make_ctx, config_dir, caplog):
+    ctx = make_ctx()
+    (config_dir / "alerts.yaml").write_text("rules: [\n", encoding="utf-8")
+    assert evaluate_batch(ctx, [article()]) == []
+    assert "alert rules not loaded" in caplog.text
+    result = ctx.pipeline.process([article(title="Indexed anyway")])
+    assert result.indexed == 1
