@@ -169,8 +169,10 @@ class SqliteIndex:
             c.execute("PRAGMA journal_mode=WAL")
             c.execute("PRAGMA synchronous=NORMAL")
             c.execute("PRAGMA foreign_keys=ON")
-            c.execute("PRAGMA cache_size=-65536")
-            c.execute("PRAGMA mmap_size=268435456")
+            # a modest page cache per connection and no mmap: the OS page cache does the rest, and
+            # the service stays small (every web worker thread has its own connection)
+            c.execute("PRAGMA cache_size=-16384")
+            c.execute("PRAGMA mmap_size=0")
             c.create_function("exact_contains", 2, _exact_contains, deterministic=True)
             c.create_function("fts_text", 2, _doc_fts_text, deterministic=True)
             self._local.conn = c
@@ -339,15 +341,16 @@ class SqliteIndex:
             found.update(r[0] for r in self.conn.execute(q, chunk))
         return found
 
-    def _where(self, q: Query, alias: str = "a") -> tuple[list[str], list[Any]]:
-        """SQL conditions on the articles table for the query's filters."""
+    def _where(self, q: Query, alias: str = "a", key: str = "a.key") -> tuple[list[str], list[Any]]:
+        """SQL conditions on the articles table for the query's filters. Time ranges are key
+        ranges on `key` (the FTS rowid for text queries, so FTS5 itself bounds the doclist)."""
         conds: list[str] = []
         args: list[Any] = []
         if q.since is not None:
-            conds.append(f"{alias}.key >= ?")
+            conds.append(f"{key} >= ?")
             args.append(max(_ts(q.since), 0) * _KEY_SLOTS)
         if q.until is not None:
-            conds.append(f"{alias}.key < ?")
+            conds.append(f"{key} < ?")
             args.append(max(_ts(q.until), 0) * _KEY_SLOTS)
         for col, values in (
             ("language", q.languages), ("source_id", q.sources), ("country", q.countries), ("kind", q.kinds),
@@ -392,7 +395,7 @@ class SqliteIndex:
     def _match_sql(self, q: Query) -> tuple[str, list[Any], bool]:
         """FROM/WHERE for the query; the bool says whether full text is involved."""
         expr, exacts = self._text(q)
-        conds, args = self._where(q)
+        conds, args = self._where(q, key="a.key" if expr is None else "fts.rowid")
         if expr is None:
             where = (" WHERE " + " AND ".join(conds)) if conds else ""
             return f"FROM articles a{where}", args, False
@@ -416,6 +419,9 @@ class SqliteIndex:
 
     def search(self, query: Query) -> Page:
         frm, args, has_text = self._match_sql(query)
+        # order by the FTS rowid for text queries: FTS5 then walks its doclist in that order and
+        # stops at the page size (ordering by a.key would sort every match)
+        k = "fts.rowid" if has_text else "a.key"
         limit = max(0, min(query.limit, 1000))
         extra = ""
         extra_args: list[Any] = []
@@ -424,14 +430,14 @@ class SqliteIndex:
                 cursor_key = int(query.cursor.removeprefix("k:"))
             except ValueError:
                 raise QuerySyntaxError(f"invalid page cursor {query.cursor!r}") from None
-            extra = " AND a.key < ?" if query.sort == "newest" else " AND a.key > ?"
+            extra = f" AND {k} < ?" if query.sort == "newest" else f" AND {k} > ?"
             extra_args = [cursor_key]
             if " WHERE " not in frm:
                 extra = " WHERE" + extra[4:]
         offset = 0 if query.cursor else max(0, query.offset)
         score_col = "-bm25(fts, 4.0, 1.0)" if has_text else "0.0"
         if query.sort in ("newest", "oldest"):
-            order = "a.key DESC" if query.sort == "newest" else "a.key ASC"
+            order = f"{k} DESC" if query.sort == "newest" else f"{k} ASC"
             sql = f"SELECT a.key, a.doc, {score_col} {frm}{extra} ORDER BY {order} LIMIT ? OFFSET ?"
             rows = self._run(sql, [*args, *extra_args, limit, offset])
         elif has_text:
@@ -439,7 +445,7 @@ class SqliteIndex:
             score_order = "score DESC" if query.sort == "relevance" else "a.risk DESC, a.key DESC"
             sql = (
                 f"SELECT * FROM (SELECT a.key, a.doc, {score_col} AS score, a.risk {frm} "
-                f"ORDER BY a.key DESC LIMIT {RELEVANCE_CANDIDATES}) a ORDER BY {score_order} LIMIT ? OFFSET ?"
+                f"ORDER BY fts.rowid DESC LIMIT {RELEVANCE_CANDIDATES}) a ORDER BY {score_order} LIMIT ? OFFSET ?"
             )
             rows = [(r[0], r[1], r[2]) for r in self._run(sql, [*args, limit, offset])]
         else:
