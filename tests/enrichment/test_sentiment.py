@@ -71,8 +71,7 @@ def test_english_heldout_beats_vader_floor(model) -> None:
         reason="known gap: the English model (NewsMTSC + VADER features) scores this neutral", strict=True)),
     ("Authorities announced a crackdown on bloggers critical of the government.", "en", -1),
     ("Heavy rain flooded dozens of streets and residents complained about the failed drainage project.", "en", -1),
-    pytest.param("The province drew record investment from Japanese manufacturers.", "en", 1, marks=pytest.mark.xfail(
-        reason="known gap: the English model scores 'record investment' neutral", strict=True)),
+    ("The province drew record investment from Japanese manufacturers.", "en", 1),
 ])
 def test_domain_terms(model, text: str, lang: str, expected: int) -> None:
     assert model.predict([text], lang) == [expected]
