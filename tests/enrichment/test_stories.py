@@ -168,3 +168,18 @@ def test_bad_input_with_embeddings_never_raises(texts: list[str]) -> None:
             for k, t in enumerate(texts)]
     out = sc.assign(arts)
     assert len(out) == len(arts) and all(a.story_id for a in out)
+
+
+def test_shortened_copy_is_a_near_duplicate_by_containment() -> None:
+    long_vi = max((r for r in DEMO if r["language"] == "vi" and r["text"].count("\n") >= 5 and len(r["text"]) < 9000),
+                  key=lambda r: len(r["text"]))
+    paras = [p for p in long_vi["text"].split("\n") if p.strip()]
+    half = "\n".join(paras[: len(paras) // 3])
+    sc = StoryClusterer(use_embeddings=False)
+    orig, copy = sc.assign([_demo(long_vi, T0), _art("https://short.example/1", "Tin mới: " + long_vi["title"][:40],
+                                                     half + "\n(Theo TTXVN)", T0 + timedelta(hours=1), source="short")])
+    mo, so = sc.signature(orig)
+    mc, sc_size = sc.signature(copy)
+    j = mo.jaccard(mc)
+    assert j < 0.5  # Jaccard alone would miss it
+    assert copy.story_id == orig.story_id and copy.extra["story_link"].startswith("duplicate:")
