@@ -362,8 +362,11 @@ class SqliteIndex:
             conds.append(f"{alias}.sentiment IN ({','.join('?' * len(q.sentiments))})")
             args.extend(int(s) for s in q.sentiments)
         if q.topics:
+            # a correlated EXISTS (one index probe per candidate row) rather than IN (subquery),
+            # which would materialise every key of a common topic on each query
             conds.append(
-                f"{alias}.key IN (SELECT key FROM article_topics WHERE topic IN ({','.join('?' * len(q.topics))}))"
+                f"EXISTS (SELECT 1 FROM article_topics tf WHERE tf.key = {alias}.key"
+                f" AND tf.topic IN ({','.join('?' * len(q.topics))}))"
             )
             args.extend(q.topics)
         if q.min_relevance is not None:
@@ -437,8 +440,9 @@ class SqliteIndex:
         offset = 0 if query.cursor else max(0, query.offset)
         score_col = "-bm25(fts, 4.0, 1.0)" if has_text else "0.0"
         if query.sort in ("newest", "oldest"):
+            # no BM25 here: its per-term document counts cost a walk of every doclist
             order = f"{k} DESC" if query.sort == "newest" else f"{k} ASC"
-            sql = f"SELECT a.key, a.doc, {score_col} {frm}{extra} ORDER BY {order} LIMIT ? OFFSET ?"
+            sql = f"SELECT a.key, a.doc, 0.0 {frm}{extra} ORDER BY {order} LIMIT ? OFFSET ?"
             rows = self._run(sql, [*args, *extra_args, limit, offset])
         elif has_text:
             # rank the newest N matches only: BM25 over every match is unbounded at scale
