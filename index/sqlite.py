@@ -227,47 +227,69 @@ class SqliteIndex:
 
     def upsert(self, articles: Iterable[Article]) -> int:
         """Insert or replace by id in one transaction per call; a crash leaves the batch all or nothing."""
-        batch = list(articles)
+        batch = list({a.id: a for a in articles}.values())  # one id once (the last version wins)
         if not batch:
             return 0
         c = self.conn
         with self._write_lock:
             c.execute("BEGIN IMMEDIATE")
             try:
-                for a in batch:
-                    self._upsert_one(c, a)
+                self._upsert_batch(c, batch)
                 c.execute("COMMIT")
             except BaseException:
                 c.execute("ROLLBACK")
                 raise
         return len(batch)
 
-    def _upsert_one(self, c: sqlite3.Connection, a: Article) -> None:
-        published = _ts(a.published_at)
-        old = c.execute("SELECT key, published FROM articles WHERE id=?", (a.id,)).fetchone()
-        if old is not None:
-            self._delete_key(c, old[0])
-            key = old[0] if old[1] == published else None
-        else:
-            key = None
-        if key is None:
-            key = max(published, 0) * _KEY_SLOTS + (zlib.crc32(a.id.encode()) % _KEY_SLOTS)
-            while c.execute("SELECT 1 FROM articles WHERE key=?", (key,)).fetchone():
+    def _upsert_batch(self, c: sqlite3.Connection, batch: list[Article]) -> None:
+        """Look up existing rows in bulk, delete replaced ones, then insert with executemany."""
+        ids = [a.id for a in batch]
+        old: dict[str, tuple[int, int]] = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            q = f"SELECT id, key, published FROM articles WHERE id IN ({','.join('?' * len(chunk))})"
+            old.update({r[0]: (r[1], r[2]) for r in c.execute(q, chunk)})
+        for key, _ in old.values():
+            self._delete_key(c, key)
+        rows, topic_rows, fts_rows = [], [], []
+        wanted: list[tuple[Article, int, int]] = []
+        for a in batch:
+            published = _ts(a.published_at)
+            prev = old.get(a.id)
+            if prev is not None and prev[1] == published:
+                key = prev[0]
+            else:
+                key = max(published, 0) * _KEY_SLOTS + (zlib.crc32(a.id.encode()) % _KEY_SLOTS)
+            wanted.append((a, key, published))
+        # keys are unique: step past keys taken in the table or earlier in this batch
+        keys = [k for _, k, _ in wanted]
+        taken: set[int] = set()
+        for i in range(0, len(keys), 500):
+            chunk = keys[i : i + 500]
+            q = f"SELECT key FROM articles WHERE key IN ({','.join('?' * len(chunk))})"
+            taken.update(r[0] for r in c.execute(q, chunk))
+        for a, key, published in wanted:
+            while key in taken:
                 key += 1
-        sentiment = a.effective_sentiment()
-        relevance = (1.0 if a.review.relevant else 0.0) if a.review.relevant is not None else a.relevance
-        c.execute(
-            "INSERT INTO articles(key, id, published, fetched, source_id, country, kind, language, relevance,"
-            " risk, sentiment, story_id, reviewed, doc) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
+                if c.execute("SELECT 1 FROM articles WHERE key=?", (key,)).fetchone():
+                    taken.add(key)
+            taken.add(key)
+            sentiment = a.effective_sentiment()
+            relevance = (1.0 if a.review.relevant else 0.0) if a.review.relevant is not None else a.relevance
+            rows.append((
                 key, a.id, published, _ts(a.fetched_at), a.source_id, a.source_country, str(a.source_kind),
                 a.language, relevance, a.risk, sentiment, a.story_id, int(a.review.reviewed), _pack(a),
-            ),
+            ))
+            topic_rows.extend((t, key) for t in sorted(set(a.effective_topics())))
+            fts_rows.append((key, _fts_text(a.title), _fts_text(a.text)))
+        c.executemany(
+            "INSERT INTO articles(key, id, published, fetched, source_id, country, kind, language, relevance,"
+            " risk, sentiment, story_id, reviewed, doc) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            rows,
         )
-        topics = sorted(set(a.effective_topics()))
-        if topics:
-            c.executemany("INSERT INTO article_topics(topic, key) VALUES (?, ?)", [(t, key) for t in topics])
-        c.execute("INSERT INTO fts(rowid, title, body) VALUES (?,?,?)", (key, _fts_text(a.title), _fts_text(a.text)))
+        if topic_rows:
+            c.executemany("INSERT INTO article_topics(topic, key) VALUES (?, ?)", topic_rows)
+        c.executemany("INSERT INTO fts(rowid, title, body) VALUES (?,?,?)", fts_rows)
 
     def _delete_key(self, c: sqlite3.Connection, key: int) -> None:
         # the FTS 'delete' command needs exactly the values that were indexed: recompute them
