@@ -183,3 +183,23 @@ def test_shortened_copy_is_a_near_duplicate_by_containment() -> None:
     j = mo.jaccard(mc)
     assert j < 0.5  # Jaccard alone would miss it
     assert copy.story_id == orig.story_id and copy.extra["story_link"].startswith("duplicate:")
+
+
+def test_through_the_enrichment_chain_and_the_real_index(ctx) -> None:
+    """The configured chain (language, relevance, topics, sentiment, stories, risk…) over two
+    batches, the first stored in the real index: the syndicated copy in the second batch joins
+    the story, and risk counts the story's size."""
+    from enrichment.chain import build_chain
+
+    chain = build_chain(ctx.settings, ctx.city)
+    first = chain.enrich_batch([_demo(FIRE, T0)], index=ctx.index)
+    ctx.index.upsert(first)
+    chain2 = build_chain(ctx.settings, ctx.city)  # a fresh process: warms up from the index
+    copies = [_syndicated(FIRE, o, T0 + timedelta(hours=k + 1), k) for k, o in enumerate(("baomoi", "zing"))]
+    out = chain2.enrich_batch(copies, index=ctx.index)
+    assert {a.story_id for a in out} == {first[0].story_id}
+    for a in out:
+        assert a.sentiment is not None and a.enrichment["sentiment"].startswith("lr-tfidf-vi@")
+        assert a.enrichment["stories"].startswith("minhash-e5@") and a.enrichment["risk"] == "additive@1"
+        assert 0 <= a.risk <= 100 and a.risk_reasons
+    assert any(r.startswith("story_spread:") for r in out[-1].risk_reasons)
