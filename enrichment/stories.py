@@ -306,7 +306,8 @@ class StoryClusterer:
         self.latest = max(self.latest, article.published_at) if self.latest else article.published_at
 
     def _prune(self, when: datetime) -> None:
-        """Forget articles older than twice the window behind the newest seen (bounded memory)."""
+        """Forget articles and stories older than twice the window behind the newest seen, with
+        their term statistics, so memory stays bounded over months of running."""
         if self.latest is None or len(self.entries) < 2000:
             return
         horizon = max(self.latest, when) - 2 * self.window
@@ -317,12 +318,20 @@ class StoryClusterer:
             self.sizes.pop(k, None)
             if k in self.lsh:
                 self.lsh.remove(k)
+            self.n_docs -= 1
             for t in e.terms:
                 s = self.postings.get(t)
                 if s is not None:
                     s.discard(k)
                     if not s:
                         del self.postings[t]
+                left = self.df.get(t, 0) - 1
+                if left > 0:
+                    self.df[t] = left
+                else:
+                    self.df.pop(t, None)
+        for sid in [sid for sid, st in self.stories.items() if st.last_seen < horizon]:
+            del self.stories[sid]
 
     # -- story facts for risk ------------------------------------------------------------------
     def story_facts(self, story_id: str) -> dict[str, Any]:

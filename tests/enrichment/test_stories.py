@@ -203,3 +203,16 @@ def test_through_the_enrichment_chain_and_the_real_index(ctx) -> None:
         assert a.enrichment["stories"].startswith("minhash-e5@") and a.enrichment["risk"] == "additive@1"
         assert 0 <= a.risk <= 100 and a.risk_reasons
     assert any(r.startswith("story_spread:") for r in out[-1].risk_reasons)
+
+
+def test_memory_is_bounded_over_time() -> None:
+    sc = StoryClusterer(use_embeddings=False, window_hours=24)
+    vi = [r for r in DEMO if r["language"] == "vi"]
+    for day in range(12):  # 12 days x 250 articles, each day's articles distinct
+        batch = [_art(f"https://d{day}.example/{k}", r["title"], r["text"], T0 + timedelta(days=day, minutes=k))
+                 for k, r in enumerate(vi[:250])]
+        sc.assign(batch)
+    assert len(sc.entries) <= 2000 + 250 * 3
+    assert len(sc.stories) <= 2000 + 250 * 3
+    assert sc.n_docs == len(sc.entries)
+    assert all(v > 0 for v in sc.df.values())
