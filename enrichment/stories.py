@@ -64,6 +64,7 @@ XLING_COSINE = 0.80
 WINDOW_HOURS = 72
 EMBED_LEAD_CHARS = 300  # title + 300 characters: Vietnamese runs ~2.5 characters per e5 token
 WARM_EMBED_MAX = 200
+MAX_POSTING = 300
 LEAD_CHARS = 400
 
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
@@ -161,13 +162,19 @@ class StoryClusterer:
 
     @staticmethod
     def jaccard_from_fingerprints(a: str, b: str) -> float:
-        """Estimated Jaccard similarity of two articles from their stored fingerprints."""
-        va = np.frombuffer(base64.b64decode(a.split(":", 1)[1]), dtype=np.uint32)
-        vb = np.frombuffer(base64.b64decode(b.split(":", 1)[1]), dtype=np.uint32)
+        """Estimated Jaccard similarity of two articles from their stored fingerprints (0.0 when
+        either is missing or malformed)."""
+        try:
+            va = np.frombuffer(base64.b64decode(a.split(":", 1)[1], validate=True), dtype=np.uint32)
+            vb = np.frombuffer(base64.b64decode(b.split(":", 1)[1], validate=True), dtype=np.uint32)
+        except (ValueError, IndexError, AttributeError):
+            return 0.0
         return float(np.mean(va == vb)) if len(va) == len(vb) and len(va) else 0.0
 
     @staticmethod
     def event_terms(article: Article) -> Counter[str]:
+        """Folded words and word pairs of the title (weight 2) and lead (weight 1), stop words out:
+        what two reports of one event share even when worded differently."""
         title = [w for w in _words(article.title or "")[:60]]
         lead = [w for w in _words((article.text or "")[:LEAD_CHARS])]
         c: Counter[str] = Counter()
@@ -256,7 +263,9 @@ class StoryClusterer:
         vec = self._weighted(terms)
         cands: set[str] = set()
         for t in sorted(vec, key=vec.__getitem__, reverse=True)[:12]:
-            cands |= self.postings.get(t, set())
+            posting = self.postings.get(t, set())
+            if len(posting) <= MAX_POSTING:  # a term this common says nothing about the event
+                cands |= posting
         best_c: tuple[float, str, str] | None = None
         for key in sorted(cands):
             e = self.entries[key]
