@@ -20,11 +20,12 @@ import os
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from fastapi import Request
 
-from duluan.auth import token_hash, verify_password
+from duluan.auth import hash_password, token_hash, verify_password
 from duluan.db import ApiToken, LoginAttempt, User, WebSession, audit
 from duluan.errors import ConfigError
 from duluan.settings import PLACEHOLDER_SECRETS, Settings
@@ -223,6 +224,11 @@ def remote_addr(request: Request) -> str:
     return request.client.host if request.client else ""
 
 
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return hash_password(secrets.token_urlsafe(16))
+
+
 def attempt_login(request: Request, username: str, password: str) -> LoginResult:
     """Check a password with per-account lockout and per-address throttling; every attempt is
     recorded in `LoginAttempt` and failures/lockouts in the audit log."""
@@ -246,7 +252,12 @@ def attempt_login(request: Request, username: str, password: str) -> LoginResult
             s.add(LoginAttempt(username=username, remote=remote, ok=False))
             s.commit()
             return LoginResult(None, "locked")
-        ok = user is not None and user.active and verify_password(user.password_hash, password)
+        if user is None:
+            # same work as for a real account, so response time does not reveal which names exist
+            verify_password(_dummy_hash(), password)
+            ok = False
+        else:
+            ok = user.active and verify_password(user.password_hash, password)
         s.add(LoginAttempt(username=username, remote=remote, ok=ok))
         if not ok:
             if user is not None:
