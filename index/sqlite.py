@@ -182,6 +182,7 @@ class SqliteIndex:
     def close(self) -> None:
         for c in self._all:
             try:
+                c.execute("PRAGMA optimize")  # keeps the planner's statistics current (cheap)
                 c.close()
             except sqlite3.Error:
                 pass
@@ -506,7 +507,8 @@ class SqliteIndex:
             if d in ("day", "hour", "week", "month"):
                 cols.append(f"local_time(a.published, '{d}')")
             elif d == "topic":
-                joins = " JOIN article_topics t ON t.key = a.key"
+                # articles drive the loop (bounded by the key range), topics are probed per row
+                joins = " CROSS JOIN article_topics t ON t.key = a.key"
                 cols.append("t.topic")
             else:
                 col = {"language": "a.language", "country": "a.country", "source": "a.source_id",
@@ -582,8 +584,10 @@ class SqliteIndex:
         return str(self.conn.execute("PRAGMA integrity_check").fetchone()[0])
 
     def optimize(self) -> None:
+        """Merge FTS segments and refresh the planner's statistics (after bulk loads)."""
         with self._write_lock:
             self.conn.execute("INSERT INTO fts(fts) VALUES('optimize')")
+            self.conn.execute("ANALYZE")
 
 
 def _exact_contains(doc: bytes, phrase: str) -> bool:
