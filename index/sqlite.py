@@ -252,7 +252,9 @@ class SqliteIndex:
             old.update({r[0]: (r[1], r[2]) for r in c.execute(q, chunk)})
         for key, _ in old.values():
             self._delete_key(c, key)
-        rows, topic_rows, fts_rows = [], [], []
+        rows: list[tuple[Any, ...]] = []
+        topic_rows: list[tuple[str, int]] = []
+        fts_rows: list[tuple[int, str, str]] = []
         wanted: list[tuple[Article, int, int]] = []
         for a in batch:
             published = _ts(a.published_at)
@@ -266,9 +268,9 @@ class SqliteIndex:
         keys = [k for _, k, _ in wanted]
         taken: set[int] = set()
         for i in range(0, len(keys), 500):
-            chunk = keys[i : i + 500]
-            q = f"SELECT key FROM articles WHERE key IN ({','.join('?' * len(chunk))})"
-            taken.update(r[0] for r in c.execute(q, chunk))
+            kchunk = keys[i : i + 500]
+            q = f"SELECT key FROM articles WHERE key IN ({','.join('?' * len(kchunk))})"
+            taken.update(r[0] for r in c.execute(q, kchunk))
         for a, key, published in wanted:
             while key in taken:
                 key += 1
