@@ -21,13 +21,10 @@ import math
 
 from duluan.models import Article, Kind
 from duluan.settings import CityConfig, Settings
+from duluan.topics import SENSITIVE
 
 VERSION = "1"
 
-SENSITIVE = (
-    "sea_islands", "border_territory", "human_rights", "religion", "democracy", "ethnic_groups",
-    "security_defence", "hostile_distortion",
-)
 SENSITIVE_VI = {
     "sea_islands": "biển đảo", "border_territory": "biên giới, lãnh thổ", "human_rights": "nhân quyền",
     "religion": "tôn giáo", "democracy": "dân chủ", "ethnic_groups": "dân tộc",

@@ -25,16 +25,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from duluan.errors import ConfigError
 from duluan.models import Article, TopicScore
 from duluan.text import fold
+from duluan.topics import ALL, IMAGE, SENSITIVE  # noqa: F401 - IMAGE re-exported
 from enrichment.relevance import PhraseIndex, fold_same_length
 
 METHOD = "terms+tfidf-lr@1"
 
-SENSITIVE = ("sea_islands", "border_territory", "human_rights", "religion", "democracy", "ethnic_groups",
-             "security_defence", "hostile_distortion")
-IMAGE = ("investment", "trade", "tourism", "culture", "asean_integration", "fta", "digital_transformation",
-         "smart_city", "science_technology", "economy", "society", "environment", "flooding", "traffic", "land",
-         "public_health", "education", "overseas_vietnamese", "laos_cambodia")
-CODES = SENSITIVE + IMAGE
+CODES = ALL
 REQUIRED_LANGS = ("vi", "en", "fr", "zh", "ja")
 
 FIELD_WEIGHT = {"title": 2.5, "lead": 1.5, "body": 1.0}

@@ -17,6 +17,19 @@ DIMENSIONS: tuple[str, ...] = ("day", "week", "month", "hour", "language", "coun
 RELEVANCE_CANDIDATES = 5000
 
 
+def time_bucket_label(dt: datetime, kind: str) -> str:
+    """The key of a time bucket, as every backend spells it: day 2026-10-05, hour 2026-10-05T07,
+    month 2026-10, week 2026-W41 (ISO). `dt` is already in the office's timezone."""
+    if kind == "day":
+        return dt.strftime("%Y-%m-%d")
+    if kind == "hour":
+        return dt.strftime("%Y-%m-%dT%H")
+    if kind == "month":
+        return dt.strftime("%Y-%m")
+    iso = dt.isocalendar()
+    return f"{iso[0]}-W{iso[1]:02d}"
+
+
 @dataclass(frozen=True)
 class Query:
     """A search over the index. Every list filter is OR within itself and AND across filters.

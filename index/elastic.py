@@ -38,7 +38,7 @@ from zoneinfo import ZoneInfo
 from duluan.errors import ConfigError, IndexError_, QuerySyntaxError
 from duluan.models import Article, Story
 from duluan.text import _CJK_RE, _COMBINING_RE, fold, normalize_text
-from index.base import DIMENSIONS, Bucket, Page, Query
+from index.base import DIMENSIONS, Bucket, Page, Query, time_bucket_label
 from index.query_parser import Node, Not, Or, Term, parse_query, positive_terms
 
 log = logging.getLogger("duluan.index.elastic")
@@ -284,15 +284,7 @@ def _decode_cursor(cursor: str, sort: str) -> list[Any]:
 
 def _time_label(ms: int, kind: str, tz: ZoneInfo) -> str:
     """Bucket key (epoch ms of the local bucket start) as the SQLite backend spells it."""
-    dt = datetime.fromtimestamp(ms / 1000, tz)
-    if kind == "day":
-        return dt.strftime("%Y-%m-%d")
-    if kind == "hour":
-        return dt.strftime("%Y-%m-%dT%H")
-    if kind == "month":
-        return dt.strftime("%Y-%m")
-    iso = dt.isocalendar()
-    return f"{iso[0]}-W{iso[1]:02d}"
+    return time_bucket_label(datetime.fromtimestamp(ms / 1000, tz), kind)
 
 
 # ------------------------------------------------------------------ the backend

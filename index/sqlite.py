@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from duluan.errors import IndexError_, QuerySyntaxError
 from duluan.models import Article, Story
 from duluan.text import normalize_text, split_cjk
-from index.base import DIMENSIONS, RELEVANCE_CANDIDATES, Bucket, Page, Query
+from index.base import DIMENSIONS, RELEVANCE_CANDIDATES, Bucket, Page, Query, time_bucket_label
 from index.query_parser import Node, Not, Or, Term, exact_phrases, parse_query
 
 SCHEMA_VERSION = 2
@@ -121,15 +121,7 @@ class _LocalTime:
         self.tz = ZoneInfo(tz)
 
     def __call__(self, ts: int, kind: str) -> str:
-        dt = datetime.fromtimestamp(ts, self.tz)
-        if kind == "day":
-            return dt.strftime("%Y-%m-%d")
-        if kind == "hour":
-            return dt.strftime("%Y-%m-%dT%H")
-        if kind == "month":
-            return dt.strftime("%Y-%m")
-        iso = dt.isocalendar()
-        return f"{iso[0]}-W{iso[1]:02d}"
+        return time_bucket_label(datetime.fromtimestamp(ts, self.tz), kind)
 
 
 class SqliteIndex:

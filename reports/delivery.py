@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import logging
 import smtplib
-import ssl
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 from duluan.errors import DuluanError
+from duluan.mail import smtp_send
 from duluan.settings import Settings
 
 log = logging.getLogger("reports.delivery")
@@ -64,19 +64,7 @@ def send_mail(settings: Settings, mail: Mail) -> list[str]:
     msg = build_message(mail, smtp.sender)
     password = settings.secret("smtp_password")
     try:
-        if smtp.security == "ssl":
-            client: smtplib.SMTP = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=smtp.timeout,
-                                                    context=ssl.create_default_context())
-        else:
-            client = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout)
-        with client:
-            client.ehlo()
-            if smtp.security == "starttls":
-                client.starttls(context=ssl.create_default_context())
-                client.ehlo()
-            if smtp.username:
-                client.login(smtp.username, password)
-            refused = client.send_message(msg)
+        refused = smtp_send(smtp, password, msg)
     except (OSError, smtplib.SMTPException) as exc:
         raise DeliveryError(f"e-mail to {', '.join(mail.to)} via {smtp.host}:{smtp.port} failed: {exc}") from None
     accepted = [r for r in mail.to if r not in refused]

@@ -1,11 +1,7 @@
-"""The topic codes every area uses (the enrichment engineer's `config/topics.yaml` defines them;
-this list is the agreed set, used when that file is absent or for ordering)."""
+"""The topic codes every area uses (re-exported from the shared list in duluan/topics.py)."""
 
 from __future__ import annotations
 
-SENSITIVE = ("sea_islands", "border_territory", "human_rights", "religion", "democracy", "ethnic_groups",
-             "security_defence", "hostile_distortion")
-IMAGE = ("investment", "trade", "tourism", "culture", "asean_integration", "fta", "digital_transformation",
-         "smart_city", "science_technology", "economy", "society", "environment", "flooding", "traffic", "land",
-         "public_health", "education", "overseas_vietnamese", "laos_cambodia")
-ALL = SENSITIVE + IMAGE
+from duluan.topics import ALL, IMAGE, SENSITIVE
+
+__all__ = ["ALL", "IMAGE", "SENSITIVE"]

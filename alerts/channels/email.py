@@ -5,12 +5,12 @@ multipart message per alert with a Vietnamese plain-text and HTML body. Recipien
 from __future__ import annotations
 
 import smtplib
-import ssl
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import TYPE_CHECKING
 
 from alerts.channels.base import DeliveryError
+from duluan.mail import smtp_send
 
 if TYPE_CHECKING:
     from alerts.render import AlertMessage
@@ -61,19 +61,7 @@ class EmailChannel:
         msg = build_message(cfg.sender, recipients, message)
         password = ctx.settings.secret("smtp_password")
         try:
-            if cfg.security == "ssl":
-                smtp: smtplib.SMTP = smtplib.SMTP_SSL(cfg.host, cfg.port, timeout=cfg.timeout,
-                                                      context=ssl.create_default_context())
-            else:
-                smtp = smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout)
-            with smtp:
-                smtp.ehlo()
-                if cfg.security == "starttls":
-                    smtp.starttls(context=ssl.create_default_context())
-                    smtp.ehlo()
-                if cfg.username:
-                    smtp.login(cfg.username, password)
-                refused = smtp.send_message(msg, from_addr=cfg.sender, to_addrs=recipients)
+            refused = smtp_send(cfg, password, msg, recipients)
         except (OSError, smtplib.SMTPException) as exc:
             raise DeliveryError(f"SMTP {cfg.host}:{cfg.port}: {type(exc).__name__}: {exc}") from None
         if refused:
