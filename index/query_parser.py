@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from duluan.errors import QuerySyntaxError
-from duluan.text import fold, normalize_text, split_cjk
+from duluan.text import fold, has_diacritics, normalize_text, split_cjk
 
 _TOKEN_SPLIT = re.compile(r"[^\w]+", re.UNICODE)
 
@@ -197,7 +197,7 @@ class _Parser:
         if not toks:
             return None
         exact_text = normalize_text(text).lower().strip() if (exact or self.exact_all) else None
-        if exact_text is not None and exact_text == fold(exact_text):
+        if exact_text is not None and not has_diacritics(exact_text):
             exact_text = None  # nothing to be exact about: no diacritics
         return Term(tuple(toks), phrase=phrase or len(toks) > 1, prefix=prefix, exact=exact_text)
 
