@@ -398,10 +398,38 @@ def eval_throughput(settings: Settings, quick: bool) -> str:
     return "\n".join(out)
 
 
+_PART_HEADINGS = {"language": "### Language identification", "relevance": "### Relevance to the city",
+                  "topics": "### Topics", "sentiment": "### Sentiment", "near-duplicates": "### Near-duplicates",
+                  "throughput": "### Throughput"}
+
+
+def _previous_part(name: str) -> str:
+    """The part's figures as last written in bench/RESULTS.md (for --only: re-measure one part and
+    keep the others as they were)."""
+    text = (ROOT / "bench" / "RESULTS.md").read_text(encoding="utf-8") if (ROOT / "bench" / "RESULTS.md").exists() else ""
+    lines = text.splitlines()
+    head = _PART_HEADINGS[name]
+    sec = next((i for i, x in enumerate(lines) if x.startswith("## Enrichment: language")), len(lines))
+    sec_end = next((i for i in range(sec + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+    start = next((i for i in range(sec, sec_end) if lines[i].startswith(head)), None)
+    if start is None:
+        return f"{head}\n\n(not measured in this run)"
+    end = next((i for i in range(start + 1, sec_end) if lines[i].startswith("### ")), sec_end)
+    kept = [x for x in lines[start:end] if x.startswith("_(kept from")]
+    part = [x for i, x in enumerate(lines[start:end]) if not (x.startswith("_(kept from") or kept and i == 1)]
+    stamp = next((x.strip("_").split(";")[0] for x in lines[sec:sec_end] if x.startswith("_Measured")), "")
+    note = kept[:1] or ([f"_(kept from the previous run: {stamp})_"] if stamp else [])
+    part[1:1] = ["", *note] if note else []
+    return "\n".join(part).rstrip()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true", help="fewer sentences and one throughput pass")
+    ap.add_argument("--only", default="", help="comma-separated parts to run (language,relevance,topics,"
+                    "sentiment,near-duplicates,throughput); the others keep their figures in bench/RESULTS.md")
     args = ap.parse_args()
+    only = {x.strip() for x in args.only.split(",") if x.strip()}
     settings = Settings(config_dir=ROOT / "config")
     parts = []
     for name, fn in (("language", lambda: eval_language(settings, args.quick)),
@@ -410,6 +438,9 @@ def main() -> None:
                      ("sentiment", eval_sentiment),
                      ("near-duplicates", eval_near_duplicates),
                      ("throughput", lambda: eval_throughput(settings, args.quick))):
+        if only and name not in only:
+            parts.append(_previous_part(name))
+            continue
         t0 = time.perf_counter()
         md = fn()
         print(md, "\n", file=sys.stderr)

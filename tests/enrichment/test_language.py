@@ -64,7 +64,7 @@ def test_body_decides_not_the_short_title(identifier) -> None:
     body = "Mưa lớn kéo dài từ chiều qua khiến nhiều tuyến đường ở trung tâm thành phố ngập sâu, " * 4
     a = identify_article(identifier, make_article("Saigon Marathon 2026", body))
     assert a.language == "vi" and a.language_confidence > 0.9
-    assert a.enrichment["language"].startswith("script+py3langid+langdetect@")
+    assert a.enrichment["language"].startswith("script+py3langid+langdetect+words@")
 
 
 def test_nothing_to_identify_is_unknown(identifier) -> None:
