@@ -36,6 +36,20 @@ class Discovered:
     candidates: list[Candidate] = field(default_factory=list)
     sources: dict[str, Source] = field(default_factory=dict)
     errors: list[tuple[str, str]] = field(default_factory=list)
+    resolved: int = 0  # Google News links mapped to the outlet URL
+    unresolved: list[tuple[str, str]] = field(default_factory=list)  # (Google link, outlet) kept as is
+
+    def drop_unresolved_duplicates(self) -> int:
+        """Drop unresolved Google News items whose outlet and headline match a candidate with a
+        real URL (the same story from GDELT, another language edition or a resolved link)."""
+        def key(c: Candidate) -> tuple[str, str]:
+            return c.source_id, re.sub(r"\W+", " ", (c.title or "").lower()).strip()
+
+        known = {key(c) for c in self.candidates if c.extra.get("link") != "unresolved"}
+        before = len(self.candidates)
+        self.candidates = [c for c in self.candidates
+                           if c.extra.get("link") != "unresolved" or not c.title or key(c) not in known]
+        return before - len(self.candidates)
 
 
 def query_terms(city: CityConfig, language: str, limit: int = 6) -> list[str]:
@@ -72,4 +86,8 @@ def discover_all(fetcher: Fetcher, city: CityConfig, crawl: CrawlSettings, catal
         except DuluanError as exc:
             log.warning("discovery connector %s failed: %s", name, exc)
             out.errors.append((name, str(exc)))
+    dropped = out.drop_unresolved_duplicates()
+    if out.resolved or out.unresolved:
+        log.info("google news links: %d resolved, %d unresolved (%d of those duplicate another item)",
+                 out.resolved, len(out.unresolved), dropped)
     return out
