@@ -340,6 +340,8 @@ def _discover_connectors(ctx: AppContext, fetcher: Fetcher, report: CrawlReport)
     from crawlers.discovery import discover_all
 
     found = discover_all(fetcher, ctx.city, ctx.settings.crawl, list(ctx.sources))
+    from duluan.discovered import record_outlets  # outlets outside the catalogue → operational DB
+    record_outlets(ctx, found.candidates, found.sources)
     _register_sources(ctx, list(found.sources.values()))
     report.poll_errors.extend(found.errors)
     report.polls += 1

@@ -270,6 +270,27 @@ class JobRun(Base):
     message: Mapped[str] = mapped_column(Text, default="")
 
 
+class DiscoveredOutlet(Base):
+    """An outlet outside the catalogue that the discovery connectors (GDELT, Google News) found
+    articles from; `duluan sources discovered` lists them, `duluan sources promote` adds one to the
+    catalogue (as a UI source). `recent_ids` keeps the last article ids so repeated runs that see
+    the same article do not count it twice."""
+
+    __tablename__ = "discovered_outlets"
+    domain: Mapped[str] = mapped_column(String(255), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), default="")
+    country: Mapped[str | None] = mapped_column(String(2), nullable=True)
+    language: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    connectors: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=_now, index=True)
+    article_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_url: Mapped[str] = mapped_column(Text, default="")
+    last_title: Mapped[str] = mapped_column(Text, default="")
+    recent_ids: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    promoted_source_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
 def make_engine(url: str) -> Engine:
     """An engine for the operational DB; SQLite gets WAL and a busy timeout."""
     if url.startswith("sqlite"):

@@ -61,9 +61,11 @@ def query_terms(city: CityConfig, language: str, limit: int = 6) -> list[str]:
 
 
 def outlet_source(url: str, name: str | None, country: str | None, language: str | None,
-                  catalogue: list[Source]) -> Source:
-    """The catalogue source whose homepage host matches the URL's host, else a discovery source."""
-    host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
+                  catalogue: list[Source], domain: str | None = None) -> Source:
+    """The catalogue source whose homepage host matches the outlet's host (`domain` when the
+    connector names it, as GDELT does, else the URL's host), else a discovery source."""
+    host = ((domain or "").strip() or urlsplit(url).hostname or "").lower().removeprefix("www.")
+    host = host if re.fullmatch(r"[a-z0-9.-]+", host) else (urlsplit(url).hostname or "").lower().removeprefix("www.")
     for s in catalogue:
         shost = (urlsplit(s.homepage).hostname or "").lower().removeprefix("www.")
         if shost and (host == shost or host.endswith("." + shost)):

@@ -42,7 +42,7 @@ def parse_gdelt(body: bytes, catalogue: list[Source], out: Discovered) -> None:
             continue
         country = COUNTRY_NAMES.get(str(art.get("sourcecountry", "")).lower())
         language = LANGUAGE_NAMES.get(str(art.get("language", "")).lower())
-        src = outlet_source(url, art.get("domain"), country, language, catalogue)
+        src = outlet_source(url, art.get("domain"), country, language, catalogue, domain=art.get("domain"))
         out.sources.setdefault(src.id, src)
         seen = None
         try:

@@ -107,6 +107,54 @@ def sources_health(as_json: Annotated[bool, typer.Option("--json", help="JSON li
     out.print(t)
 
 
+@sources_app.command("discovered")
+def sources_discovered(
+    min_articles: Annotated[int, typer.Option("--min-articles", help="Only outlets with at least N articles.")] = 1,
+    limit: Annotated[int, typer.Option("--limit", help="At most N outlets.")] = 200,
+    include_promoted: Annotated[bool, typer.Option("--all", help="Include outlets already promoted.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines output.")] = False,
+) -> None:
+    """Outlets outside the catalogue that discovery (GDELT, Google News) found articles from."""
+    from duluan.discovered import discovered_rows
+
+    ctx = _ctx()
+    with ctx.session() as s:
+        rows = discovered_rows(s, min_articles=min_articles, limit=limit, include_promoted=include_promoted)
+    if as_json:
+        for r in rows:
+            print(json.dumps(r, ensure_ascii=False, default=str))
+        return
+    t = Table(title=f"{len(rows)} nguồn phát hiện (discovered outlets)")
+    for col in ("domain", "name", "country", "lang", "articles", "first seen", "last seen", "via", "promoted"):
+        t.add_column(col)
+    for r in rows:
+        t.add_row(r["domain"], r["name"], r["country"] or "-", r["language"] or "-", str(r["article_count"]),
+                  r["first_seen"].strftime("%Y-%m-%d"), r["last_seen"].strftime("%Y-%m-%d %H:%M"),
+                  ",".join(r["connectors"]), r["promoted_source_id"] or "")
+    out.print(t)
+
+
+@sources_app.command("promote")
+def sources_promote(
+    domain: Annotated[str, typer.Argument(help="Domain from `duluan sources discovered`.")],
+    source_id: Annotated[str | None, typer.Option("--id", help="Source id (default: from the domain).")] = None,
+    feed: Annotated[list[str], typer.Option("--feed", help="Feed URL of the outlet (repeatable).")] = [],  # noqa: B006
+    disabled: Annotated[bool, typer.Option("--disabled", help="Add it without polling it yet.")] = False,
+) -> None:
+    """Add a discovered outlet to the catalogue (as a source added in the UI)."""
+    from duluan.discovered import promote
+    from duluan.errors import ConfigError
+
+    ctx = _ctx()
+    try:
+        src = promote(ctx, domain, source_id=source_id, feeds=list(feed), enabled=not disabled)
+    except ConfigError as exc:
+        err.print(f"[red]error[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    out.print(f"promoted {domain} → source [bold]{src.id}[/] ({src.country}/{src.language}, "
+              f"{len(src.feeds)} feed(s), {'enabled' if src.enabled else 'disabled'})")
+
+
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the root `duluan` app."""
     app.command("crawl")(crawl_cmd)
