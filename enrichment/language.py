@@ -1,10 +1,18 @@
-"""Language identification: script first, then py3langid over the configured language set, with
-langdetect as the second opinion on Latin-script text and the page/feed language as a prior.
+"""Language identification: script first, then py3langid over the configured language set plus a
+word-level model on Latin-script text, langdetect as the second opinion when still unsure, and the
+page/feed language as a prior.
 
-Why a combination: py3langid is fast and strong on sentences and short snippets (and knows
-Khmer and Lao), langdetect is better on Vietnamese typed without diacritics; scripts such as
-Hangul, Kana, Thai, Khmer or Lao settle the question before any statistics. The body decides;
-a short title never overrides it. Returns ISO 639-1 plus a confidence in 0..1, or "und".
+Why a combination: scripts such as Hangul, Kana, Thai, Khmer or Lao settle the question before any
+statistics; py3langid's character n-grams are fast and strong on sentences, but two words of
+Spanish, French, English or Portuguese often look alike at character level ("la vez", "the
+Director"), and whole words settle most of those. The word model (enrichment/models/
+lang_words.json.gz, trained by enrichment/training/train_language.py on the development half of
+the sentence files, other real article text and jusText's stop-word lists) is a naive-Bayes term
+log P(word | language) added to py3langid's log-probabilities, with a word-ending back-off for
+words no table knows; Vietnamese is kept folded, so Vietnamese typed without diacritics is
+recognised too. The office's own languages (DOMAIN.md) get a higher prior than the extra
+foreign-press ones. The body decides; a short title never overrides it. Returns ISO 639-1 plus a
+confidence in 0..1, or "und" with confidence 0 when there is nothing to tell from.
 """
 
 from __future__ import annotations
@@ -36,7 +44,9 @@ DEFAULT_PARAMS: dict[str, float] = {
     "alpha": 0.5,        # additive smoothing of the word counts
     "extra_prior": 0.3,  # prior of the extra foreign-press languages relative to the office's own
     "ld_below": 0.5,     # ask langdetect when the best share is below this (and >= 3 words)
+    "w_suffix": 0.4,     # weight of the word-ending term for words no table knows
 }
+SUFFIX = 2  # length of the word endings of the back-off table
 _TOKEN_RE = re.compile(r"[^\W\d_]+")
 
 
@@ -61,14 +71,6 @@ _VI_ONLY = set(
     "ăắằẳẵặâấầẩẫậđêếềểễệôốồổỗộơớờởỡợưứừửữựảạẻẽẹỉĩịỏọủụỳỷỹỵ"
     "ĂẮẰẲẴẶẤẦẨẪẬĐẾỀỂỄỆỐỒỔỖỘƠỚỜỞỠỢƯỨỪỬỮỰẢẠẺẼẸỈĨỊỎỌỦỤỲỶỸỴ"
 )
-# Frequent Vietnamese syllables, folded: evidence for Vietnamese typed without diacritics.
-_VI_FOLDED = set(
-    "cua va cac nhung mot trong duoc khong nguoi cho voi da la co nay den tai theo ve khi "
-    "nam thanh pho nhieu ong ba viet nha nuoc dan sau tren duoi cung se dang rat hon cong "
-    "ty ngay thang muon biet chua lam di ra vao lai nhu thi vi bi tu hoi moi nhat chi con "
-    "duong xe gia dong tien hang kinh te xa hien chinh phu tinh huyen quan phuong".split()
-)
-
 
 # The office's languages (DOMAIN.md); the others in the configured set get a lower prior.
 CORE_LANGUAGES = frozenset({"vi", "en", "fr", "zh", "ja", "ko", "ru", "de", "es", "th", "km", "lo"})
@@ -131,17 +133,23 @@ class LanguageIdentifier:
         self._words, self._unseen = self._word_tables(word_model if word_model is not None else load_word_model())
 
     def _word_tables(self, model: dict[str, Any] | None) -> tuple[dict[str, dict[str, float]], dict[str, float]]:
-        """log P(word | language) with additive smoothing, for the Latin-script languages."""
+        """log P(word | language) with additive smoothing, for the Latin-script languages (and the
+        same for word endings, kept in self._suffixes / self._suffix_unseen)."""
+        self._suffixes: dict[str, dict[str, float]] = {}
+        self._suffix_unseen: dict[str, float] = {}
         if not model:
             return {}, {}
         langs = {k: v for k, v in model["languages"].items() if k in self._latin}
-        vocab = len({w for v in langs.values() for w in v["words"]}) or 1
         a = self.params["alpha"]
         words, unseen = {}, {}
-        for lang, v in langs.items():
-            denom = v["total"] + a * vocab
-            words[lang] = {w: math.log((c + a) / denom) for w, c in v["words"].items()}
-            unseen[lang] = math.log(a / denom)
+        for key, total, table, dest, miss in (("words", "total", words, words, unseen),
+                                              ("suffixes", "suffix_total", {}, self._suffixes, self._suffix_unseen)):
+            vocab = len({w for v in langs.values() for w in v.get(key, {})}) or 1
+            for lang, v in langs.items():
+                denom = v.get(total, 0) + a * vocab
+                dest[lang] = {w: math.log((c + a) / denom) for w, c in v.get(key, {}).items()}
+                miss[lang] = math.log(a / denom)
+            del table
         return words, unseen
 
     # -- langdetect, loaded lazily (its profiles take ~1 s) ------------------------------
@@ -242,7 +250,13 @@ class LanguageIdentifier:
             for tok in toks[:300]:
                 folded = fold(tok)
                 if not any(tok in t for t in self._words.values()) and folded not in self._words.get("vi", {}):
-                    continue  # a word no language knows (a name, a typo): the characters decide
+                    # a word no language knows (a name, a rare word): its ending, weakly
+                    if p["w_suffix"] and len(tok) > SUFFIX:
+                        for k in logs:
+                            if k in self._suffixes:
+                                end = (folded if k == "vi" else tok)[-SUFFIX:]
+                                logs[k] += p["w_suffix"] * self._suffixes[k].get(end, self._suffix_unseen[k])
+                    continue
                 used += 1
                 for k in logs:
                     table = self._words.get(k)

@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from duluan.text import normalize_text  # noqa: E402
-from enrichment.language import MODEL_FILE, tokens  # noqa: E402
+from enrichment.language import MODEL_FILE, SUFFIX, tokens  # noqa: E402
 
 FIX = ROOT / "tests" / "fixtures"
 LANGID = FIX / "enrichment" / "langid"
@@ -99,7 +99,7 @@ def stopwords(lang: str) -> list[str]:
     return [normalize_text(w.strip()) for w in path.read_text(encoding="utf-8").splitlines() if w.strip()]
 
 
-def count(corpora: dict[str, list[str]], stop_k: float = STOP_K) -> dict:
+def count(corpora: dict[str, list[str]], stop_k: float = STOP_K, lost_letters: bool = True) -> dict:
     model: dict = {"version": 1, "languages": {}}
     for lang, texts in sorted(corpora.items()):
         c: Counter[str] = Counter()
@@ -109,8 +109,17 @@ def count(corpora: dict[str, list[str]], stop_k: float = STOP_K) -> dict:
             for rank, w in enumerate(stopwords(lang), start=1):
                 for tok in tokens(w, lang):
                     c[tok] += max(1, round(stop_k / rank))
+                    if lost_letters and lang != "vi" and not tok.isascii():
+                        # the same word after a transcoding that lost its accented letters
+                        # ("más" → "ms", "también" → "tambin"), as in whole real corpora
+                        c["".join(ch for ch in tok if ch.isascii())] += max(1, round(stop_k / rank))
         words = dict(c.most_common(MAX_WORDS))
-        model["languages"][lang] = {"total": sum(c.values()), "words": words}
+        # word endings of the running text: the back-off for words no table knows ("-ción", "-aba")
+        suf: Counter[str] = Counter()
+        for t in texts:
+            suf.update(w[-SUFFIX:] for w in tokens(t, lang) if len(w) > SUFFIX)
+        model["languages"][lang] = {"total": sum(c.values()), "words": words,
+                                    "suffix_total": sum(suf.values()), "suffixes": dict(suf.most_common(MAX_WORDS))}
     return model
 
 
