@@ -1,14 +1,16 @@
 """Source health in the operational DB (`duluan.db.SourceHealth`): last success, last error,
-consecutive failures, articles per day, mean latency — updated after every poll and fetch."""
+consecutive failures, articles per day, mean latency — updated after every poll and fetch — and
+pages dropped for holding no article, counted per reason (`duluan.db.SourceDrop`)."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func
 
-from duluan.db import FetchLog, SourceHealth
+from duluan.db import FetchLog, SourceDrop, SourceHealth
 
 
 def record_poll(session: Any, source_id: str, ok: bool, error: str = "", latency_ms: float | None = None) -> None:
@@ -31,6 +33,40 @@ def record_poll(session: Any, source_id: str, ok: bool, error: str = "", latency
         h.last_error = error[:2000]
         h.last_error_at = now
         h.consecutive_failures = (h.consecutive_failures or 0) + 1
+
+
+# Why extraction dropped a page, from the `ExtractError` message of `crawlers.extract` (first match
+# wins; anything unrecognised is plain `no_article`).
+DROP_REASONS: list[tuple[str, re.Pattern[str]]] = [
+    ("empty", re.compile(r": empty page")),
+    ("not_html", re.compile(r"not an HTML page")),
+    ("http_status", re.compile(r": HTTP \d{3}")),
+    ("extract_failed", re.compile(r"extraction failed")),
+    ("too_short", re.compile(r"no article text")),
+    ("not_found", re.compile(r"not found' page")),
+    ("index_page", re.compile(r"index/listing page")),
+    ("no_title", re.compile(r": no title")),
+    ("no_date", re.compile(r"no publication date")),
+]
+
+
+def drop_reason(message: str) -> str:
+    """The short reason code of a dropped page (`too_short`, `not_html`, `index_page`…)."""
+    for code, pattern in DROP_REASONS:
+        if pattern.search(message):
+            return code
+    return "no_article"
+
+
+def record_drop(session: Any, source_id: str, reason: str, url: str) -> None:
+    """Count one page of `source_id` dropped for `reason`. The caller commits."""
+    d = session.get(SourceDrop, (source_id, reason))
+    if d is None:
+        d = SourceDrop(source_id=source_id, reason=reason, total=0)
+        session.add(d)
+    d.total = (d.total or 0) + 1
+    d.last_at = datetime.now(UTC)
+    d.last_url = url[:2000]
 
 
 def record_articles(session: Any, source_id: str, indexed: int) -> None:
@@ -56,6 +92,9 @@ def refresh_daily_counts(session: Any) -> int:
 
 def health_rows(session: Any) -> list[dict[str, Any]]:
     """Every source's health as plain dicts (for the CLI and the web UI)."""
+    drops: dict[str, dict[str, int]] = {}
+    for d in session.query(SourceDrop).order_by(SourceDrop.source_id, SourceDrop.reason).all():
+        drops.setdefault(d.source_id, {})[d.reason] = int(d.total or 0)
     out = []
     for h in session.query(SourceHealth).order_by(SourceHealth.source_id).all():
         out.append({
@@ -64,5 +103,6 @@ def health_rows(session: Any) -> list[dict[str, Any]]:
             "consecutive_failures": h.consecutive_failures or 0, "articles_total": h.articles_total or 0,
             "articles_last_day": h.articles_last_day or 0, "mean_latency_ms": round(h.mean_latency_ms or 0.0, 1),
             "fetches": h.fetches or 0,
+            "dropped": drops.get(h.source_id, {}), "dropped_total": sum(drops.get(h.source_id, {}).values()),
         })
     return out

@@ -25,13 +25,13 @@ from urllib.parse import urlsplit
 
 from crawlers.candidates import Candidate, dedup_candidates
 from crawlers.feeds import poll_feed
-from crawlers.health import record_articles, record_poll, refresh_daily_counts
+from crawlers.health import drop_reason, record_articles, record_drop, record_poll, refresh_daily_counts
 from crawlers.http import Fetcher
 from crawlers.listings import poll_listing
 from crawlers.safety import check_url
 from crawlers.sitemaps import crawl_sitemap
-from duluan.errors import DuluanError
-from duluan.models import Kind, RawArticle, Source, article_id, canonicalize_url
+from duluan.errors import DuluanError, ExtractError
+from duluan.models import Article, Kind, RawArticle, Source, article_id, canonicalize_url
 
 if TYPE_CHECKING:
     from duluan.context import AppContext
@@ -55,6 +55,7 @@ class CrawlReport:
     fetched: int = 0
     indexed: int = 0
     no_article: int = 0
+    dropped: dict[str, int] = field(default_factory=dict)  # pages without article, per reason
     failed: int = 0
     failures: list[tuple[str, str]] = field(default_factory=list)
     poll_errors: list[tuple[str, str]] = field(default_factory=list)
@@ -67,10 +68,11 @@ class CrawlReport:
         return self.candidates - self.skipped_known - self.fetched - self.failed
 
     def summary(self) -> str:
+        why = ", ".join(f"{k} {v}" for k, v in sorted(self.dropped.items(), key=lambda kv: (-kv[1], kv[0])))
         return (f"{self.sources} source(s), {self.polls} poll(s) ({self.not_modified} unchanged), "
                 f"{self.candidates} candidate(s), {self.skipped_known} already known, {self.fetched} fetched, "
-                f"{self.indexed} indexed, {self.no_article} without article, {self.failed} failed, "
-                f"{len(self.poll_errors)} poll error(s) in {self.elapsed_s:.1f}s")
+                f"{self.indexed} indexed, {self.no_article} without article{f' ({why})' if why else ''}, "
+                f"{self.failed} failed, {len(self.poll_errors)} poll error(s) in {self.elapsed_s:.1f}s")
 
 
 # ---------------------------------------------------------------- discovery
@@ -179,7 +181,7 @@ def _filter_known(ctx: AppContext, cands: list[Candidate], report: CrawlReport) 
             for i in range(0, len(keys), 500):
                 rows = s.query(FetchLog.canonical_url).filter(
                     FetchLog.canonical_url.in_(keys[i:i + 500]), FetchLog.fetched_at >= since,
-                    FetchLog.status.in_(["ok", "no-article"])).all()
+                    FetchLog.status.in_(["ok", "dropped", "no-article"])).all()
                 recent.update(r[0] for r in rows)
     out = []
     for c in cands:
@@ -236,6 +238,10 @@ def fetch_candidates(ctx: AppContext, cands: list[Candidate], allow: list[str], 
                 done.add(i)
                 if rec.get("kind") == "page":
                     report.fetched += 1
+                    ctype = str(rec.get("content_type") or "")
+                    if not is_web_page(ctype):
+                        _drop(ctx, cand, "not_html", f"{cand.url}: {ctype.split(';')[0]} is not a web page", report)
+                        continue
                     batch.append((cand, _raw_from(rec, cand)))
                     if len(batch) >= BATCH:
                         _process_batch(ctx, batch, report, by_source)
@@ -250,7 +256,29 @@ def fetch_candidates(ctx: AppContext, cands: list[Candidate], allow: list[str], 
             _fail(ctx, cand, f"crawl child exited with code {rc} before fetching it", report, FetchLog)
     with ctx.session() as s:
         for sid, n in by_source.items():
-            record_articles(s, sid, n)
+            record_articles(s, sid, n)  # also creates the health row of a source with only drops
+        s.commit()
+
+
+def is_web_page(content_type: str) -> bool:
+    """Whether a response's Content-Type can hold an article page (HTML, XHTML, XML or text; a
+    missing header counts as yes and is left to the extractor). PDFs, images, video… do not."""
+    mime = content_type.split(";")[0].strip().lower()
+    return not mime or mime.startswith("text/") or "html" in mime or mime.endswith(("/xml", "+xml"))
+
+
+def _drop(ctx: AppContext, cand: Candidate, reason: str, message: str, report: CrawlReport) -> None:
+    """A fetched page without article, dropped before extraction (logged, counted per reason)."""
+    from duluan.db import FetchLog
+
+    log.info("no article at %s (source %s): %s", cand.url, cand.source_id, message)
+    report.no_article += 1
+    report.dropped[reason] = report.dropped.get(reason, 0) + 1
+    with ctx.session() as s:
+        record_drop(s, cand.source_id, reason, cand.url)
+        record_articles(s, cand.source_id, 0)
+        s.merge(FetchLog(canonical_url=cand.canonical, source_id=cand.source_id, fetched_at=datetime.now(UTC),
+                         status="dropped", detail=f"{reason}: {message}"[:2000]))
         s.commit()
 
 
@@ -266,22 +294,43 @@ def _fail(ctx: AppContext, cand: Candidate, reason: str, report: CrawlReport, fe
 
 def _process_batch(ctx: AppContext, batch: list[tuple[Candidate, RawArticle]], report: CrawlReport,
                    by_source: dict[str, int]) -> None:
+    """Extract each page here (so a page without article is logged with its reason: fetch log
+    status `dropped`, detail `"<reason>: <message>"`, counted per source and reason), then hand the
+    articles to `ctx.pipeline.process` (enrich → index → alerts)."""
+    from crawlers.extract import extract_article
     from duluan.db import FetchLog
 
-    result = ctx.pipeline.process_raw([raw for _, raw in batch])
+    articles: list[Article] = []
+    outcome: dict[int, tuple[str, str]] = {}  # batch position → (status, detail)
+    for pos, (_cand, raw) in enumerate(batch):
+        try:
+            articles.append(extract_article(raw, ctx.source(raw.source_id)))
+        except ExtractError as exc:
+            reason = drop_reason(str(exc))
+            outcome[pos] = ("dropped", f"{reason}: {exc}")
+            report.no_article += 1
+            report.dropped[reason] = report.dropped.get(reason, 0) + 1
+            log.info("no article at %s (source %s): %s", raw.url, raw.source_id, exc)
+        except DuluanError as exc:
+            outcome[pos] = ("error", str(exc))
+            report.failures.append((raw.url, str(exc)))
+            log.warning("extract failed for %s (source %s): %s", raw.url, raw.source_id, exc)
+    result = ctx.pipeline.process(articles)
     report.indexed += result.indexed
     report.indexed_ids.extend(result.ids)
-    report.no_article += result.dropped
     failed_urls = {u: r for u, r in result.failures}
     report.failures.extend(result.failures)
     now = datetime.now(UTC)
     with ctx.session() as s:
-        for cand, raw in batch:
-            bad = failed_urls.get(raw.url)
-            if bad is None:
-                by_source[cand.source_id] = by_source.get(cand.source_id, 0) + 1
+        for pos, (cand, raw) in enumerate(batch):
+            status, detail = outcome.get(pos) or (("error", failed_urls[raw.url]) if raw.url in failed_urls else ("ok", ""))
+            by_source.setdefault(cand.source_id, 0)
+            if status == "ok":
+                by_source[cand.source_id] += 1
+            elif status == "dropped":
+                record_drop(s, cand.source_id, detail.split(":", 1)[0], cand.url)
             s.merge(FetchLog(canonical_url=cand.canonical, source_id=cand.source_id, fetched_at=now,
-                             status="error" if bad else "ok", detail=(bad or "")[:2000]))
+                             status=status, detail=detail[:2000]))
         s.commit()
 
 

@@ -208,7 +208,7 @@ class FetchLog(Base):
     canonical_url: Mapped[str] = mapped_column(Text, primary_key=True)
     source_id: Mapped[str] = mapped_column(String(64), default="")
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now, index=True)
-    status: Mapped[str] = mapped_column(String(32), default="ok")  # ok | no-article | error
+    status: Mapped[str] = mapped_column(String(32), default="ok")  # ok | dropped (no article; reason in detail) | error
     detail: Mapped[str] = mapped_column(Text, default="")
 
 
@@ -268,6 +268,19 @@ class JobRun(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     status: Mapped[str] = mapped_column(String(16), default="running")  # running | ok | error
     message: Mapped[str] = mapped_column(Text, default="")
+
+
+class SourceDrop(Base):
+    """Fetched pages of a source that held no article, counted per reason (`no_article`,
+    `too_short`, `not_html`, `not_found`, `index_page`…) for `duluan sources health`. The fetch log
+    row of each such page has status `dropped` and detail `"<reason>: <message>"`."""
+
+    __tablename__ = "source_drops"
+    source_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(32), primary_key=True)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    last_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_url: Mapped[str] = mapped_column(Text, default="")
 
 
 class DiscoveredOutlet(Base):

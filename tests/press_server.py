@@ -30,9 +30,10 @@ Content:
 Fault routes: `/fault/slow?s=N`, `/fault/500`, `/fault/flaky/<key>` (500 twice, then a page),
 `/fault/reset` (TCP reset), `/fault/loop` and `/fault/loop-a`↔`/fault/loop-b` (301 loops),
 `/fault/huge` (50 MB body), `/fault/gzip-bomb`, `/fault/wrong-charset` (UTF-8 body, latin-1
-header), `/fault/cp1258` (legacy Vietnamese windows-1258 page), `/fault/not-found-200`,
+header), `/fault/cp1258` (legacy Vietnamese windows-1258 page), `/fault/not-found-200`, `/fault/pdf`,
 `/fault/redirect` (302 to a real page), `/fault/redirect-private` (302 to 10.0.0.1),
 `/private/*` (disallowed in robots.txt), `/feeds/bozo.xml`, `/feeds/500.xml`.
+`PressServer(robots="503"|"404"|"reset")` serves a failing robots.txt instead.
 """
 
 from __future__ import annotations
@@ -209,7 +210,7 @@ class _Handler(BaseHTTPRequestHandler):
         p = self.press
         st = p.state
         if path == "/robots.txt":
-            return self._send(200, b"User-agent: *\nDisallow: /private/\n", "text/plain")
+            return self._robots()
         if path in st.extra_pages:
             return self._send(200, st.extra_pages[path])
         if path.startswith("/fundus/"):
@@ -275,6 +276,18 @@ class _Handler(BaseHTTPRequestHandler):
             return self._fault(path, q)
         return self._send(404, b"<html><body><h1>404 Not Found</h1></body></html>")
 
+    def _robots(self) -> None:
+        """robots.txt as the server's `robots` mode says: the normal file, an HTTP error, or a reset."""
+        mode = self.press.robots
+        if mode == "ok":
+            return self._send(200, b"User-agent: *\nDisallow: /private/\n", "text/plain")
+        if mode == "reset":
+            self.close_connection = True
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+            return None
+        return self._send(int(mode), b"<h1>robots.txt unavailable</h1>")
+
     def _fault(self, path: str, q: dict[str, list[str]]) -> None:
         p = self.press
         st = p.state
@@ -327,6 +340,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(200, p.vietnamese_page("wrong-charset").encode("utf-8"), "text/html; charset=iso-8859-1")
         if path == "/fault/cp1258":
             return self._send(200, to_cp1258(p.vietnamese_page("cp1258", charset="windows-1258")), "text/html")
+        if path == "/fault/pdf":
+            return self._send(200, b"%PDF-1.4\n% a press release as PDF, not a web page\n%%EOF\n", "application/pdf")
         if path == "/fault/not-found-200":
             return self._send(200, b"<html><head><title>404 - Page not found</title></head><body><h1>404 Not Found</h1>"
                                    b"<p>The page you requested does not exist.</p><a href='/'>Home</a></body></html>")
@@ -336,7 +351,10 @@ class _Handler(BaseHTTPRequestHandler):
 class PressServer:
     """The local press: `start()`/`stop()` or use as a context manager."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0):
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, robots: str = "ok"):
+        """`robots`: "ok" (disallows /private/), an HTTP status such as "503" or "404" served for
+        /robots.txt, or "reset" (the connection is reset) — to test the robots.txt failure policy."""
+        self.robots = robots
         handler = type("Handler", (_Handler,), {"press": self})
         self.httpd = ThreadingHTTPServer((host, port), handler)
         self.httpd.daemon_threads = True

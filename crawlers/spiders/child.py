@@ -47,6 +47,8 @@ def scrapy_settings(crawl: CrawlSettings, allow_private: list[str], cache_dir: s
         "LOG_LEVEL": "DEBUG" if os.environ.get("DULUAN_DEBUG") == "1" else "WARNING",
         "DOWNLOADER_MIDDLEWARES": {
             "crawlers.spiders.middlewares.SSRFGuardMiddleware": 50,
+            "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+            "crawlers.spiders.middlewares.RobotsPolicyMiddleware": 100,
             "crawlers.spiders.middlewares.BackoffMiddleware": 560,
         },
         "DULUAN_ALLOW_PRIVATE": allow_private,

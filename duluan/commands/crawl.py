@@ -87,7 +87,8 @@ def sources_check() -> None:
 
 @sources_app.command("health")
 def sources_health(as_json: Annotated[bool, typer.Option("--json", help="JSON lines output.")] = False) -> None:
-    """Per source: last success, last error, consecutive failures, articles/day, mean latency."""
+    """Per source: last success, last error, consecutive failures, articles/day, mean latency, and
+    pages dropped for holding no article, per reason."""
     from crawlers.health import health_rows
 
     ctx = _ctx()
@@ -98,12 +99,14 @@ def sources_health(as_json: Annotated[bool, typer.Option("--json", help="JSON li
             print(json.dumps(r, ensure_ascii=False, default=str))
         return
     t = Table(title="Tình trạng nguồn (source health)")
-    for col in ("source", "last success", "failures", "articles/day", "total", "latency ms", "last error"):
+    for col in ("source", "last success", "failures", "articles/day", "total", "dropped (no article)",
+                "latency ms", "last error"):
         t.add_column(col)
     for r in rows:
         last = r["last_success"].strftime("%Y-%m-%d %H:%M") if r["last_success"] else "-"
+        dropped = ", ".join(f"{k} {v}" for k, v in sorted(r["dropped"].items(), key=lambda kv: (-kv[1], kv[0])))
         t.add_row(r["source_id"], last, str(r["consecutive_failures"]), str(r["articles_last_day"]),
-                  str(r["articles_total"]), f"{r['mean_latency_ms']:.0f}", (r["last_error"] or "")[:80])
+                  str(r["articles_total"]), dropped or "-", f"{r['mean_latency_ms']:.0f}", (r["last_error"] or "")[:80])
     out.print(t)
 
 
