@@ -410,7 +410,8 @@ def _previous_part(name: str) -> str:
     lines = text.splitlines()
     head = _PART_HEADINGS[name]
     sec = next((i for i, x in enumerate(lines) if x.startswith("## Enrichment: language")), len(lines))
-    sec_end = next((i for i in range(sec + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+    sec_end = next((i for i in range(sec + 1, len(lines)) if lines[i].startswith(("## ", "<!-- END enrichment"))),
+                   len(lines))
     start = next((i for i in range(sec, sec_end) if lines[i].startswith(head)), None)
     if start is None:
         return f"{head}\n\n(not measured in this run)"

@@ -45,8 +45,10 @@ DEFAULT_PARAMS: dict[str, float] = {
     "extra_prior": 0.3,  # prior of the extra foreign-press languages relative to the office's own
     "ld_below": 0.5,     # ask langdetect when the best share is below this (and >= 3 words)
     "w_suffix": 0.4,     # weight of the word-ending term for words no table knows
+    "unseen_types": 0.0,  # > 0: Witten-Bell smoothing over this many unseen words instead of additive
 }
 SUFFIX = 2  # length of the word endings of the back-off table
+MAX_TEXT_WORDS = 64  # words of one text that enter the word term
 _TOKEN_RE = re.compile(r"[^\W\d_]+")
 
 
@@ -131,6 +133,7 @@ class LanguageIdentifier:
         self._ld_factory = None
         self.params = {**DEFAULT_PARAMS, **(params or {})}
         self._words, self._unseen = self._word_tables(word_model if word_model is not None else load_word_model())
+        self._vocab = {w for table in self._words.values() for w in table}
 
     def _word_tables(self, model: dict[str, Any] | None) -> tuple[dict[str, dict[str, float]], dict[str, float]]:
         """log P(word | language) with additive smoothing, for the Latin-script languages (and the
@@ -146,8 +149,17 @@ class LanguageIdentifier:
                                               ("suffixes", "suffix_total", {}, self._suffixes, self._suffix_unseen)):
             vocab = len({w for v in langs.values() for w in v.get(key, {})}) or 1
             for lang, v in langs.items():
+                counts = v.get(key, {})
+                if self.params["unseen_types"] > 0:
+                    # Witten-Bell: the unseen mass grows with the number of distinct words seen,
+                    # spread over a fixed number of unseen words, so a large corpus is not
+                    # penalised for the words it has not seen
+                    n, t = v.get(total, 0), len(counts) or 1
+                    dest[lang] = {w: math.log(c / (n + t)) for w, c in counts.items()}
+                    miss[lang] = math.log(t / ((n + t) * self.params["unseen_types"]))
+                    continue
                 denom = v.get(total, 0) + a * vocab
-                dest[lang] = {w: math.log((c + a) / denom) for w, c in v.get(key, {}).items()}
+                dest[lang] = {w: math.log((c + a) / denom) for w, c in counts.items()}
                 miss[lang] = math.log(a / denom)
             del table
         return words, unseen
@@ -231,12 +243,13 @@ class LanguageIdentifier:
 
     def _latin_text(self, text: str, hint: str | None, letters: int) -> LanguageResult:
         distinct = len({c.lower() for c in text if c.isalpha()})
+        if distinct >= 3 and "vi" in self.languages:
+            vi_only = len(_VI_ONLY_RE.findall(text))
+            if vi_only >= 2 and vi_only >= 0.03 * letters:
+                return LanguageResult("vi", 0.99, "script")
         toks = tokens(text)
         if distinct < 2 or distinct < 3 and not self._known(toks):
             return LanguageResult("und", 0.0, "empty")  # "aaaa…", "Us": nothing to tell from
-        vi_only = len(_VI_ONLY_RE.findall(text))
-        if "vi" in self.languages and vi_only >= 2 and vi_only >= 0.03 * letters:
-            return LanguageResult("vi", 0.99, "script")
         p = self.params
         ranked = dict(self._classify(text, self._latin))
         # prior: the office's own languages (DOMAIN.md) are far more frequent in its feed than
@@ -247,9 +260,11 @@ class LanguageIdentifier:
         method = "py3langid"
         if self._words:
             used = 0
-            for tok in toks[:300]:
+            vi_table = self._words.get("vi", {})
+            # the first words are enough: on longer text the characters already decide
+            for tok in toks[:MAX_TEXT_WORDS]:
                 folded = fold(tok)
-                if not any(tok in t for t in self._words.values()) and folded not in self._words.get("vi", {}):
+                if tok not in self._vocab and folded not in vi_table:
                     # a word no language knows (a name, a rare word): its ending, weakly
                     if p["w_suffix"] and len(tok) > SUFFIX:
                         for k in logs:
@@ -282,7 +297,7 @@ class LanguageIdentifier:
         return LanguageResult(best, round(min(raw / total, 1.0), 4), method)
 
     def _known(self, toks: list[str]) -> bool:
-        return any(t in table for t in toks for table in self._words.values())
+        return any(t in self._vocab for t in toks)
 
 
 def _softmax(logs: dict[str, float]) -> dict[str, float]:
