@@ -207,7 +207,7 @@ class LanguageIdentifier:
     def identify(self, text: str, hint: str | None = None) -> LanguageResult:
         """The language of one text. `hint` (HTML `lang`, feed language, outlet language) is a
         prior: it wins when the statistics are unsure between it and another language."""
-        text = (text or "")[:2000]
+        text = repair_mojibake((text or "")[:2000])
         hint = (hint or "").split("-")[0].lower() or None
         if hint not in self.languages:
             hint = None
@@ -298,6 +298,20 @@ class LanguageIdentifier:
 
     def _known(self, toks: list[str]) -> bool:
         return any(t in self._vocab for t in toks)
+
+
+_MOJIBAKE_RE = re.compile("[\u00c2\u00c3\u00c5\u00e2][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]")
+
+
+def repair_mojibake(text: str) -> str:
+    """UTF-8 read as cp1252 ("MÃ¤rz" for "März") undone for identification only, when the whole
+    text round-trips; anything else (a real "Ã" in "SÃO PAULO") is left as it is."""
+    if not _MOJIBAKE_RE.search(text):
+        return text
+    try:
+        return text.encode("cp1252").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return text
 
 
 def _softmax(logs: dict[str, float]) -> dict[str, float]:

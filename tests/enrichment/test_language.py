@@ -157,3 +157,18 @@ def test_snippet_confidence_is_a_probability(identifier) -> None:
     for text in ("de la", "Saigon", "a", "OK", "Ho Chi Minh", "x y z", "Ã¤ Ã¶"):
         r = identifier.identify(text)
         assert 0.0 <= r.confidence <= 1.0 and (r.language == "und") == (r.confidence == 0.0), (text, r)
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("März 1796 wurde die Stadt gegründet".encode().decode("cp1252"), "de"),
+    ("MÃ¤rz 1796", "de"),
+    ("Thành phố Hồ Chí Minh mưa lớn".encode().decode("cp1252", errors="replace"), "vi"),
+    ("SÃO PAULO", "pt"),
+])
+def test_mojibake_is_undone_for_identification(identifier, text: str, lang: str) -> None:
+    """UTF-8 read as cp1252 is repaired before the statistics; a genuine "Ã" is left alone."""
+    from enrichment.language import repair_mojibake
+
+    assert identifier.identify(text).language == lang
+    if "SÃO" in text:
+        assert repair_mojibake(text) == text
