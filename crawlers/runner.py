@@ -29,7 +29,7 @@ from crawlers.health import drop_reason, record_articles, record_drop, record_po
 from crawlers.http import Fetcher
 from crawlers.listings import poll_listing
 from crawlers.safety import check_url
-from crawlers.sitemaps import crawl_sitemap
+from crawlers.sitemaps import DocState, crawl_sitemap
 from duluan.errors import DuluanError, ExtractError
 from duluan.models import Article, Kind, RawArticle, Source, article_id, canonicalize_url
 
@@ -119,13 +119,15 @@ def discover_source(ctx: AppContext, fetcher: Fetcher, source: Source, report: C
             report.polls += 1
             t0 = time.perf_counter()
             try:
-                sm = crawl_sitemap(fetcher, url, source.id)
+                sm = crawl_sitemap(fetcher, url, source.id, state=lambda u: _sitemap_state(s, u))
             except DuluanError as exc:
                 log.warning("sitemap %s (source %s) failed: %s", url, source.id, exc)
                 report.poll_errors.append((url, str(exc)))
                 record_poll(s, source.id, ok=False, error=f"{url}: {exc}")
                 s.commit()
                 continue
+            _save_sitemap_states(s, sm.states)
+            report.not_modified += int(sm.top_not_modified)
             report.poll_errors.extend(sm.errors)
             record_poll(s, source.id, ok=True, latency_ms=(time.perf_counter() - t0) * 1000 / max(1, sm.fetched))
             out.extend(sm.candidates)
@@ -144,6 +146,39 @@ def discover_source(ctx: AppContext, fetcher: Fetcher, source: Source, report: C
             record_poll(s, source.id, ok=True, latency_ms=(time.perf_counter() - t0) * 1000)
             s.commit()
     return out
+
+
+def _sitemap_state(session: Any, url: str) -> DocState | None:
+    """What the operational DB remembers of a sitemap document (validators, an index's children)."""
+    from duluan.db import FeedState, SitemapChildren
+
+    st = session.get(FeedState, url)
+    kids = session.get(SitemapChildren, url)
+    if st is None and kids is None:
+        return None
+    return DocState(etag=st.etag if st else None, last_modified=st.last_modified if st else None,
+                    children=list(kids.children) if kids is not None else None,
+                    status=(st.last_status or 200) if st else 200)
+
+
+def _save_sitemap_states(session: Any, states: dict[str, DocState]) -> None:
+    """Remember each fetched sitemap document's validators (FeedState) and an index's children."""
+    from duluan.db import FeedState, SitemapChildren
+
+    now = datetime.now(UTC)
+    for url, doc in states.items():
+        st = session.get(FeedState, url) or FeedState(url=url)
+        st.etag, st.last_modified = doc.etag, doc.last_modified
+        st.last_checked, st.last_status = now, doc.status
+        session.add(st)
+        kids = session.get(SitemapChildren, url)
+        if doc.children is not None:
+            if kids is None:
+                session.add(SitemapChildren(url=url, children=list(doc.children)))
+            else:
+                kids.children = list(doc.children)
+        elif kids is not None:
+            session.delete(kids)
 
 
 def _register_sources(ctx: AppContext, sources: list[Source]) -> None:

@@ -1,12 +1,18 @@
 """Sitemaps: Google-News sitemaps (`news:` namespace with title, date, language), plain URL sets,
 gzipped sitemaps and sitemap indexes (followed to the most recent children only, so an index of
-ten years of daily sitemaps costs a handful of requests)."""
+ten years of daily sitemaps costs a handful of requests).
+
+Every document is fetched conditionally (ETag / Last-Modified, as feeds are) when the caller
+passes what it remembered (`DocState`): an unchanged sitemap costs one 304 and yields nothing new;
+an unchanged index is answered from its remembered child list, each child asked conditionally in
+turn. The caller persists `SitemapResult.states` (the runner keeps them in the operational DB)."""
 
 from __future__ import annotations
 
 import gzip
 import logging
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -23,12 +29,26 @@ MAX_UNCOMPRESSED = 50_000_000  # the sitemap protocol's own limit
 
 
 @dataclass
+class DocState:
+    """What is remembered about one sitemap document between crawls: its validators and, for an
+    index, its child sitemaps in the order they are followed (newest first)."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+    children: list[str] | None = None
+    status: int = 200  # of the last answer (304 when it was unchanged)
+
+
+@dataclass
 class SitemapResult:
     url: str
     candidates: list[Candidate] = field(default_factory=list)
     children: list[str] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)
     fetched: int = 0
+    not_modified: int = 0  # documents answered 304 (counted in `fetched` too)
+    top_not_modified: bool = False
+    states: dict[str, DocState] = field(default_factory=dict)  # url → state to remember
 
 
 def _gunzip(body: bytes, url: str) -> bytes:
@@ -111,12 +131,40 @@ def parse_sitemap(body: bytes, url: str, source_id: str) -> SitemapResult:
     return res
 
 
+def _fetch_doc(fetcher: Fetcher, url: str, source_id: str, known: DocState | None,
+               out: SitemapResult) -> SitemapResult | None:
+    """Fetch one sitemap document, conditionally when `known` has validators. Returns the parsed
+    document, or None when it is unchanged (304); records its new state in `out.states`."""
+    if known is not None and not (known.etag or known.last_modified):
+        known = None  # nothing to validate against: a plain GET
+    res = fetcher.get(url, etag=known.etag if known else None,
+                      last_modified=known.last_modified if known else None)
+    out.fetched += 1
+    if res.not_modified and known is not None:
+        out.not_modified += 1
+        out.states[url] = DocState(known.etag, known.last_modified, known.children, 304)
+        return None
+    doc = parse_sitemap(res.body, url, source_id)
+    out.states[url] = DocState(res.headers.get("etag"), res.headers.get("last-modified"),
+                               doc.children or None, res.status)
+    return doc
+
+
 def crawl_sitemap(fetcher: Fetcher, url: str, source_id: str, max_children: int = 5,
-                  max_depth: int = 2) -> SitemapResult:
+                  max_depth: int = 2, state: Callable[[str], DocState | None] | None = None) -> SitemapResult:
     """Fetch a sitemap (or index) and its most recent children; failures on children are recorded
-    and the rest goes on. Raises `FetchError`/`PolicyError` when the top document fails."""
-    top = parse_sitemap(fetcher.get(url).body, url, source_id)
-    top.fetched = 1
+    and the rest goes on. `state(url)` gives what was remembered about a document (validators and
+    an index's children) for conditional GETs. Raises `FetchError`/`PolicyError` when the top
+    document fails."""
+    lookup = state or (lambda _u: None)
+    top = SitemapResult(url=url)
+    known = lookup(url)
+    doc = _fetch_doc(fetcher, url, source_id, known, top)
+    if doc is None:  # unchanged: an index is followed through its remembered children
+        top.top_not_modified = True
+        top.children = list((known.children if known else None) or [])
+    else:
+        top.children, top.candidates = doc.children, doc.candidates
     queue = [(c, 1) for c in top.children[:max_children]]
     seen = {url}
     while queue:
@@ -124,15 +172,19 @@ def crawl_sitemap(fetcher: Fetcher, url: str, source_id: str, max_children: int 
         if child in seen or depth > max_depth:
             continue
         seen.add(child)
+        child_known = lookup(child)
         try:
-            sub = parse_sitemap(fetcher.get(child).body, child, source_id)
+            sub = _fetch_doc(fetcher, child, source_id, child_known, top)
         except DuluanError as exc:
             log.warning("sitemap %s (source %s) failed: %s", child, source_id, exc)
             top.errors.append((child, str(exc)))
             continue
-        top.fetched += 1
-        top.candidates.extend(sub.candidates)
-        queue.extend((c, depth + 1) for c in sub.children[:max_children])
+        if sub is None:
+            children = (child_known.children if child_known else None) or []
+        else:
+            children = sub.children
+            top.candidates.extend(sub.candidates)
+        queue.extend((c, depth + 1) for c in children[:max_children])
     return top
 
 

@@ -283,6 +283,15 @@ class SourceDrop(Base):
     last_url: Mapped[str] = mapped_column(Text, default="")
 
 
+class SitemapChildren(Base):
+    """The child sitemaps a sitemap index listed when last fetched (newest first), so an index
+    answered 304 is still followed; its validators live in `FeedState` like a feed's."""
+
+    __tablename__ = "sitemap_children"
+    url: Mapped[str] = mapped_column(Text, primary_key=True)
+    children: Mapped[list[Any]] = mapped_column(JSONType, default=list)
+
+
 class DiscoveredOutlet(Base):
     """An outlet outside the catalogue that the discovery connectors (GDELT, Google News) found
     articles from; `duluan sources discovered` lists them, `duluan sources promote` adds one to the

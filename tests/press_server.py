@@ -12,6 +12,7 @@ In code::
         press.add_article("/extra/x.html", html)          # serve a new page at run time
         press.add_feed_item("extra", "/extra/x.html", "Title", published=datetime)  # publish it
         press.hits["/feeds/extra.xml"]      # how often a path was requested
+        press.not_modified["/sitemaps/index.xml"]  # how often it was answered 304
 
 Content:
 - `/fundus/<cc>/<Publisher>_<date>.html` real article pages (Fundus fixtures, gunzipped), listed in
@@ -144,6 +145,7 @@ class _State:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.hits: Counter[str] = Counter()
+        self.not_modified: Counter[str] = Counter()  # 304 answers per path
         self.extra_pages: dict[str, bytes] = {}
         self.extra_items: dict[str, list[dict[str, Any]]] = {"extra": []}
         self.flaky: Counter[str] = Counter()
@@ -184,6 +186,8 @@ class _Handler(BaseHTTPRequestHandler):
         lm = format_datetime(self.press.state.last_modified, usegmt=True)
         if self.headers.get("If-None-Match") == etag or (
                 not self.headers.get("If-None-Match") and self.headers.get("If-Modified-Since") == lm):
+            with self.press.state.lock:
+                self.press.state.not_modified[urlsplit(self.path).path] += 1
             self.send_response(304)
             self.send_header("ETag", etag)
             self.send_header("Content-Length", "0")
@@ -239,7 +243,7 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/sitemaps/dantri-news.xml":
             return self._send_doc(p.dantri_sitemap(), "application/xml")
         if path == "/sitemaps/zh.xml.gz":
-            return self._send_doc(gzip.compress(p.zh_sitemap()), "application/x-gzip")
+            return self._send_doc(gzip.compress(p.zh_sitemap(), mtime=0), "application/x-gzip")  # stable ETag
         if path == SYNTHETIC_FOREIGN["path"]:
             s = SYNTHETIC_FOREIGN
             return self._send(200, article_html(s["title"], s["paragraphs"], s["published"], lang="en",
@@ -374,6 +378,11 @@ class PressServer:
     @property
     def hits(self) -> Counter[str]:
         return self.state.hits
+
+    @property
+    def not_modified(self) -> Counter[str]:
+        """304 answers per path (feeds and sitemaps answer conditional GETs)."""
+        return self.state.not_modified
 
     def start(self) -> PressServer:
         self.thread = threading.Thread(target=self.httpd.serve_forever, name="press-server", daemon=True)

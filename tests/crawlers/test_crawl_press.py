@@ -90,3 +90,18 @@ def test_new_feed_item_published_at_run_time_is_crawled(press, press_ctx) -> Non
     assert report.indexed >= 1, report.summary()
     a = press_ctx.index.get(article_id(url))
     assert a is not None and a.title.startswith("Ho Chi Minh City flood barrier")
+
+
+@pytest.mark.slow
+def test_second_crawl_of_an_unchanged_sitemap_costs_304s(press, press_ctx) -> None:
+    """Sitemap validators and an index's children are kept in the operational DB between crawls."""
+    paths = ["/sitemaps/index.xml", "/sitemaps/dantri-news.xml", "/sitemaps/zh.xml.gz"]
+    first = crawl(press_ctx, ["press-dantri"])
+    assert first.indexed >= 24 and first.lost == 0, first.summary()
+    hits = {p: press.hits[p] for p in paths}
+    n304 = {p: press.not_modified[p] for p in paths}
+    again = crawl(press_ctx, ["press-dantri"])
+    assert again.not_modified == 1  # the sitemap index (listing pages have no validators)
+    assert again.fetched == 0 and again.indexed == 0
+    for p in paths:
+        assert press.hits[p] == hits[p] + 1 and press.not_modified[p] == n304[p] + 1, p

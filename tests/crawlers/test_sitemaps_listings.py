@@ -55,3 +55,29 @@ def test_listing_over_http(press) -> None:
         cands = poll_listing(f, ListingPage(url=press.base_url + "/Views/kinh-doanh.jsp",
                                             link_pattern=r"/Views/[a-z-]+/[a-z0-9-]+-\d{17}\.jsp$"), "press-dantri")
     assert cands and all(press.base_url in c.url for c in cands)
+
+
+def test_unchanged_sitemap_index_and_children_cost_one_304_each(press) -> None:
+    from crawlers.sitemaps import DocState
+
+    index = press.base_url + "/sitemaps/index.xml"
+    paths = ["/sitemaps/index.xml", "/sitemaps/dantri-news.xml", "/sitemaps/zh.xml.gz"]
+    with _fetcher() as f:
+        first = crawl_sitemap(f, index, "press-dantri")
+        assert first.not_modified == 0 and len(first.candidates) == 28
+        assert set(first.states) == {press.base_url + p for p in paths}
+        assert first.states[index].children and first.states[index].etag
+        hits = {p: press.hits[p] for p in paths}
+        n304 = {p: press.not_modified[p] for p in paths}
+        remembered: dict[str, DocState] = dict(first.states)
+        again = crawl_sitemap(f, index, "press-dantri", state=remembered.get)
+        assert again.top_not_modified and again.not_modified == 3 and again.fetched == 3
+        assert again.candidates == [] and not again.errors
+        for p in paths:  # one request per document, answered 304
+            assert press.hits[p] == hits[p] + 1 and press.not_modified[p] == n304[p] + 1
+        # a child whose remembered validator no longer matches is fetched in full, the others 304
+        child = press.base_url + "/sitemaps/dantri-news.xml"
+        remembered[child] = DocState(etag='"stale"', last_modified=remembered[child].last_modified)
+        third = crawl_sitemap(f, index, "press-dantri", state=remembered.get)
+    assert third.not_modified == 2 and len(third.candidates) == 25
+    assert all("/Views/" in c.url for c in third.candidates)
