@@ -36,7 +36,7 @@ EXTRACTOR_VERSION = "crawlers.extract@1"
 _ARTICLE_TYPES = ("Article", "NewsArticle", "ReportageNewsArticle", "BlogPosting", "AnalysisNewsArticle",
                   "OpinionNewsArticle", "LiveBlogPosting", "WebPageArticle")
 _NOT_FOUND = re.compile(r"\b(404|not found|page not found|không tìm thấy|trang không tồn tại|introuvable)\b", re.I)
-_TITLE_SUFFIX = re.compile(r"\s*[|｜\-–—:：]\s*[^|｜\-–—:：]{2,40}$")
+_TITLE_SUFFIX = re.compile(r"\s*[|｜\-–—:：]+\s*[^|｜\-–—:：]{2,40}$")
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 _URL_STAMP = re.compile(r"[-_/](20\d{12})\d{0,3}(?:\.\w{2,4})?(?:$|[?#])")  # e.g. Dân Trí's -20221224095943188.htm
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
@@ -168,37 +168,44 @@ def _norm_title(t: str) -> str:
     return re.sub(r"\W+", " ", html.unescape(t)).strip().lower()
 
 
+_SEP = r"[|｜\-–—:：ㅣ·•*]"
+_TAIL = re.compile(r"^\s*[|｜\-–—ㅣ·•*]+\s*(?:\w+\s*){1,3}$")  # "-정치", " | World News": no colon subtitles
+
+
 def _title(doc: Any, lds: list[dict[str, Any]], traf_title: str | None, raw: RawArticle) -> str:
-    """The headline most sources in the page agree on (JSON-LD, og:title, <h1>, trafilatura,
-    <title> without the site name); ties go to that order."""
+    """The article's headline, without the site name.
+
+    Candidates: og:title, JSON-LD `headline`, an <h1> that resembles the others, trafilatura's
+    title and <title> (as is and without its last " | tail"). Site-name tails are cut by
+    og:site_name, including anything after it (" | The Gateway Pundit | by …"). The headline most
+    candidates agree on wins; ties go to the outlet's declared headlines (JSON-LD, then og:title),
+    then <h1>, trafilatura, <title>. If the winner is another
+    candidate plus a short section/site tail ("…-정치" beside "…"), the shorter one is taken."""
     page_title = re.sub(r"\s+", " ", doc.findtext(".//title") or "").strip()
-    cands: list[str] = []
+    ld_head: str | None = None
     for ld in lds:
         headline = ld.get("headline") or ld.get("name")
         if isinstance(headline, str) and headline.strip():
-            cands.append(headline)
+            ld_head = headline
             break
     og = _meta(doc, "og:title", "twitter:title")
-    if og:
-        cands.append(og)
-    refs = [t for t in (og, page_title, traf_title, *cands) if t]
+    refs = [t for t in (og, page_title, traf_title, ld_head) if t]
+    h1_text = None
     for h in doc.iter("h1"):
         text = re.sub(r"\s+", " ", h.text_content()).strip()
         if 4 <= len(text) <= 400 and any(_similar(text, r) for r in refs):
-            cands.append(text)
+            h1_text = text
             break
-    if traf_title:
-        cands.append(traf_title)
-    if page_title:
-        cands.append(page_title)
-        stripped = _TITLE_SUFFIX.sub("", page_title)
-        if stripped and stripped != page_title:
-            cands.append(stripped)
-    cands = [html.unescape(re.sub(r"\s+", " ", c)).strip() for c in cands if c and c.strip()]
     site = (_meta(doc, "og:site_name", "application-name") or "").strip()
-    if site:
-        cut = re.compile(r"\s*[|｜\-–—:：ㅣ]\s*" + re.escape(site) + r"$", re.I)
-        cands = [cut.sub("", c) or c for c in cands]
+    cut = re.compile(rf"\s*{_SEP}\s*" + re.escape(site) + rf"(?:\s*{_SEP}.*)?$", re.I) if site else None
+
+    def clean(t: str | None) -> str:
+        t = html.unescape(re.sub(r"\s+", " ", html.unescape(t or ""))).strip()
+        return (cut.sub("", t) or t) if cut else t
+
+    stripped = _TITLE_SUFFIX.sub("", page_title) if page_title else ""
+    cands = [c for c in (clean(ld_head), clean(og), clean(h1_text), clean(traf_title), clean(page_title),
+                         clean(stripped) if stripped != page_title else "") if c]
     if not cands:
         return raw.feed_title or ""
     normed = [_norm_title(c) for c in cands]
@@ -207,7 +214,8 @@ def _title(doc: Any, lds: list[dict[str, Any]], traf_title: str | None, raw: Raw
         score = sum(1 for j, n in enumerate(normed) if j != i and n == normed[i])
         if score > best_score:
             best, best_score = c, score
-    return best
+    shorter = [c for c in cands if len(c) < len(best) and best.startswith(c) and _TAIL.match(best[len(c):])]
+    return max(shorter, key=len) if shorter else best
 
 
 def _published(doc: Any, lds: list[dict[str, Any]], raw: RawArticle, html_text: str, tz: str) -> tuple[datetime | None, str]:

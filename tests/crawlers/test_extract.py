@@ -87,7 +87,31 @@ def test_fundus_titles(fundus_results) -> None:
         exact += _norm(a.title) == _norm(e["title"])
         # otherwise the page's other headline (h1 vs SEO title): same story, shared words
         assert _norm(a.title) == _norm(e["title"]) or f1(a.title, e["title"]) >= 0.2, (e["html"], a.title)
-    assert exact >= 70, exact
+    # 77 of 91: the rest are pages whose og:title is a rewritten social headline that Fundus took,
+    # while the page's own headline (<h1>, JSON-LD, <title>) agrees on another wording; and People's
+    # Daily, whose expected title keeps the site name ("--人民网") that we cut
+    assert exact >= 77, exact
+
+
+def test_titles_carry_no_site_name_or_section_tail(fundus_results) -> None:
+    from crawlers.extract import _meta, parse_html
+
+    checked = 0
+    for e, a in fundus_results:
+        if isinstance(a, ExtractError):
+            continue
+        html = gzip.decompress((PAGES / "fundus" / e["html"]).read_bytes())
+        doc, _text, _enc = parse_html(RawArticle(url=e["url"], source_id="t", html=html))
+        site = _meta(doc, "og:site_name")
+        if site and len(site) > 3:
+            checked += 1
+            assert site.lower() not in a.title.lower(), (e["html"], a.title)
+    assert checked >= 50
+    by_file = {e["html"]: a for e, a in fundus_results}
+    # a section tail after the site name ("…-정치ㅣ한국일보") and an author tail ("* by …") go too
+    assert not by_file["kr/HankookIlbo_2026_07_12.html.gz"].title.endswith("정치")
+    assert " by " not in by_file["us/TheGatewayPundit_2026_07_19.html.gz"].title
+    assert by_file["cn/People_2024_04_24.html.gz"].title.endswith("--时政")
 
 
 def test_fundus_body_text(fundus_results) -> None:
