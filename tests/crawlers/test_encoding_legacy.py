@@ -183,3 +183,46 @@ def test_crawl_url_of_a_tcvn3_page_indexes_unicode(server: _Server, press_ctx) -
     assert art is not None and art.title == normalize_text(a["title"])
     assert art.extra["encoding"] == "tcvn3"
     assert normalize_text(a["text"].split("\n")[0]).strip() in art.text
+
+
+LANGID = FIX / "enrichment" / "langid"
+
+
+def _sentences(lang: str, n: int = 60) -> list[str]:
+    return (LANGID / f"{lang}.txt").read_text(encoding="utf-8").splitlines()[:n]
+
+
+def _plain_page(title: str, sentences: list[str]) -> str:
+    paras = "".join(f"<p>{html.escape(' '.join(sentences[i:i + 4]))}</p>\n" for i in range(0, len(sentences), 4))
+    return (f"<html><head><title>{html.escape(title)}</title>"
+            '<meta property="article:published_time" content="2026-11-02T08:00:00+01:00"></head>'
+            f"<body><article><h1>{html.escape(title)}</h1>\n{paras}</article></body></html>")
+
+
+@pytest.mark.parametrize("lang", ["de", "fr", "it", "pt", "nl"])
+def test_western_sentences_in_cp1252_stay_unchanged(lang: str) -> None:
+    page = _plain_page(_sentences(lang)[0][:60], _sentences(lang))
+    body = page.encode("cp1252", "xmlcharrefreplace")
+    assert not body.isascii()
+    assert sniff_legacy(body) is None
+    for declared in ("windows-1252", "iso-8859-1", None):
+        text, enc = decode_html(body, declared)
+        assert enc in ("cp1252", "iso8859-1") and text == body.decode("cp1252"), (lang, declared, enc)
+
+
+def test_german_cp1252_page_over_http_unchanged(server: _Server) -> None:
+    sentences = _sentences("de", 80)
+    page = _plain_page("Die Straße für übermorgen: Öffnungszeiten geändert", sentences)
+    server.routes["/de/artikel.html"] = (page.encode("cp1252", "xmlcharrefreplace"), "text/html")
+    raw, art = _fetch_and_extract(server, "/de/artikel.html")
+    assert art.extra["encoding"] in ("cp1252", "iso8859-1")
+    assert art.title == "Die Straße für übermorgen: Öffnungszeiten geändert"
+    assert normalize_text(" ".join(sentences[:4])) in art.text
+
+
+@pytest.mark.parametrize("name", ["tcvn3", "viscii", "vni"])
+def test_short_vietnamese_sentences_detected(name: str) -> None:
+    sentences = _sentences("vi", 12)  # web/news sentences of the Leipzig corpora, not our articles
+    page = _plain_page(sentences[0][:50], sentences)
+    text, enc = decode_html(encode_legacy(page, name), None)
+    assert enc == name and html.unescape(text) == html.unescape(unicodedata.normalize("NFC", page))
