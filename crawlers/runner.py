@@ -31,7 +31,7 @@ from crawlers.listings import poll_listing
 from crawlers.safety import check_url
 from crawlers.sitemaps import DocState, crawl_sitemap
 from duluan.errors import DuluanError, ExtractError
-from duluan.models import Article, Kind, RawArticle, Source, article_id, canonicalize_url
+from duluan.models import Kind, RawArticle, Source, article_id, canonicalize_url
 
 if TYPE_CHECKING:
     from duluan.context import AppContext
@@ -327,38 +327,57 @@ def _fail(ctx: AppContext, cand: Candidate, reason: str, report: CrawlReport, fe
         s.commit()
 
 
+def _why_dropped(ctx: AppContext, raw: RawArticle) -> str | None:
+    """The `ExtractError` message for a page, or None when it does hold an article. The pipeline
+    counts drops but does not say which page or why; extraction is deterministic, so asking again
+    for the few pages that are not in the indexed ids gives the reason."""
+    from crawlers.extract import extract_article
+
+    try:
+        extract_article(raw, ctx.source(raw.source_id))
+    except ExtractError as exc:
+        return str(exc)
+    except DuluanError:
+        return None
+    return None
+
+
 def _process_batch(ctx: AppContext, batch: list[tuple[Candidate, RawArticle]], report: CrawlReport,
                    by_source: dict[str, int]) -> None:
-    """Extract each page here (so a page without article is logged with its reason: fetch log
-    status `dropped`, detail `"<reason>: <message>"`, counted per source and reason), then hand the
-    articles to `ctx.pipeline.process` (enrich → index → alerts)."""
-    from crawlers.extract import extract_article
+    """Hand a batch of pages to `ctx.pipeline.process_raw` (extract → enrich → index → alerts) and
+    log each page's outcome: `ok`, `error`, or `dropped` with the reason (detail
+    `"<reason>: <message>"`, counted per source and reason) when it held no article."""
     from duluan.db import FetchLog
 
-    articles: list[Article] = []
-    outcome: dict[int, tuple[str, str]] = {}  # batch position → (status, detail)
-    for pos, (_cand, raw) in enumerate(batch):
-        try:
-            articles.append(extract_article(raw, ctx.source(raw.source_id)))
-        except ExtractError as exc:
-            reason = drop_reason(str(exc))
-            outcome[pos] = ("dropped", f"{reason}: {exc}")
-            report.no_article += 1
-            report.dropped[reason] = report.dropped.get(reason, 0) + 1
-            log.info("no article at %s (source %s): %s", raw.url, raw.source_id, exc)
-        except DuluanError as exc:
-            outcome[pos] = ("error", str(exc))
-            report.failures.append((raw.url, str(exc)))
-            log.warning("extract failed for %s (source %s): %s", raw.url, raw.source_id, exc)
-    result = ctx.pipeline.process(articles)
+    result = ctx.pipeline.process_raw([raw for _, raw in batch])
     report.indexed += result.indexed
     report.indexed_ids.extend(result.ids)
+    report.no_article += result.dropped
     failed_urls = {u: r for u, r in result.failures}
     report.failures.extend(result.failures)
+    indexed = set(result.ids)
+    drops_left = result.dropped
+    outcome: list[tuple[str, str]] = []
+    for _cand, raw in batch:
+        if raw.url in failed_urls:
+            outcome.append(("error", failed_urls[raw.url]))
+            continue
+        if drops_left <= 0 or {article_id(raw.url), article_id(raw.final_url or raw.url)} & indexed:
+            outcome.append(("ok", ""))
+            continue
+        message = _why_dropped(ctx, raw)
+        if message is None:  # indexed under its canonical URL
+            outcome.append(("ok", ""))
+            continue
+        drops_left -= 1
+        reason = drop_reason(message)
+        report.dropped[reason] = report.dropped.get(reason, 0) + 1
+        outcome.append(("dropped", f"{reason}: {message}"))
+    if drops_left > 0:  # not expected (extraction is deterministic), but never lose a count
+        report.dropped["no_article"] = report.dropped.get("no_article", 0) + drops_left
     now = datetime.now(UTC)
     with ctx.session() as s:
-        for pos, (cand, raw) in enumerate(batch):
-            status, detail = outcome.get(pos) or (("error", failed_urls[raw.url]) if raw.url in failed_urls else ("ok", ""))
+        for (cand, _raw), (status, detail) in zip(batch, outcome, strict=True):
             by_source.setdefault(cand.source_id, 0)
             if status == "ok":
                 by_source[cand.source_id] += 1
