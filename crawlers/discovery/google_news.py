@@ -9,27 +9,35 @@ rather than to the outlet, so each link is resolved (`resolve_link`):
 2. ids whose string starts with "AU_yqL" (Google's format since mid-2024) hold only an opaque
    token: the link is fetched through the safe fetcher (SSRF rules, redirect cap) and the final
    URL is used when it left Google, or the outlet URL the page names (`data-n-au`, a meta refresh);
+   when the page carries a signature and timestamp (`data-n-a-sg`, `data-n-a-ts`) the token is
+   exchanged for the URL with one POST to Google's `batchexecute` endpoint (rpc `Fbv4je`,
+   `garturlreq` → `garturlres`), on the link's own host and through the same SSRF check;
 3. otherwise the item stays unresolved: counted and logged, kept with the outlet from `<source>`
    and the headline (so title dedup against the outlet's own feed and GDELT still works).
 
 The decoding follows the known open decoders (huksley's gist "decode Google News URLs", the
-`googlenewsdecoder` package by SSujitX) which strip the `08 13 22` prefix and read a varint length.
+`googlenewsdecoder` package by SSujitX: the `08 13 22` prefix and varint length; the
+`garturlreq` request and the `wrb.fr` answer rows).
 """
 
 from __future__ import annotations
 
 import base64
 import html
+import json
 import logging
 import re
-from urllib.parse import urlencode, urljoin, urlsplit
+from typing import Any
+from urllib.parse import quote, urlencode, urljoin, urlsplit
 
 import feedparser
+import httpx
 
 from crawlers.candidates import Candidate
 from crawlers.discovery.base import Discovered, outlet_source, query_terms
 from crawlers.feeds import _clean, _entry_date
 from crawlers.http import Fetcher
+from crawlers.safety import check_url
 from duluan.errors import DuluanError
 from duluan.models import Source
 from duluan.settings import CityConfig, CrawlSettings
@@ -44,6 +52,14 @@ MAX_LOOKUPS = 40  # links resolved over HTTP per connector run (politeness); the
 _ARTICLE_PATH = re.compile(r"^/(?:rss/)?(?:articles|read)/([A-Za-z0-9_-]{8,})")
 _PAGE_HINTS = (re.compile(r"""data-n-au\s*=\s*["']([^"']+)["']"""),
                re.compile(r"""<meta[^>]+http-equiv\s*=\s*["']?refresh["']?[^>]+url\s*=\s*([^"'>\s]+)""", re.I))
+
+
+BATCH_PATH = "/_/DotsSplashUi/data/batchexecute"
+_SG = re.compile(r"""data-n-a-sg\s*=\s*["']([^"']+)["']""")
+_TS = re.compile(r"""data-n-a-ts\s*=\s*["']([^"']+)["']""")
+# the client context Google's own page sends with `garturlreq` (as the open decoders send it)
+_GARTURLREQ_CTX = [["X", "X", ["X", "X"], None, None, 1, 1, "US:en", None, 1, None, None, None, None, None, 0, 1],
+                   "X", "X", 1, [1, 1, 1], 1, 1, None, 0, 0, None, 0]
 
 
 def google_news_url(base: str, city: CityConfig, language: str) -> str:
@@ -128,9 +144,71 @@ def _page_hint(body: bytes, base: str) -> str | None:
     return None
 
 
+def batchexecute_body(token: str, timestamp: str, signature: str) -> str:
+    """The form body of one `Fbv4je` call asking for the URL behind `token`."""
+    inner = ["garturlreq", _GARTURLREQ_CTX, token, int(timestamp) if timestamp.isdigit() else timestamp, signature]
+    envelope = [[["Fbv4je", json.dumps(inner, separators=(",", ":")), None, "generic"]]]
+    return "f.req=" + quote(json.dumps(envelope, separators=(",", ":")))
+
+
+def parse_batchexecute(text: str) -> str | None:
+    """The URL in a batchexecute answer (`)]}'` guard, then JSON rows, possibly length-prefixed
+    chunks; the `wrb.fr` row of `Fbv4je` carries `["garturlres", url, …]` as a JSON string)."""
+    body = text.lstrip()
+    if body.startswith(")]}'"):
+        body = body[4:]
+    chunks: list[Any] = []
+    try:
+        chunks.append(json.loads(body))
+    except ValueError:
+        for line in body.splitlines():
+            if line.lstrip().startswith("["):
+                try:
+                    chunks.append(json.loads(line))
+                except ValueError:
+                    continue
+    for rows in chunks:
+        for row in rows if isinstance(rows, list) else []:
+            if not (isinstance(row, list) and len(row) >= 3 and "Fbv4je" in row[:2]):
+                continue
+            payload = row[2]
+            try:
+                payload = json.loads(payload) if isinstance(payload, str) else payload
+            except ValueError:
+                continue
+            if isinstance(payload, list) and len(payload) > 1 and payload[0] == "garturlres":
+                url = payload[1]
+                if isinstance(url, str) and url.startswith(("http://", "https://")):
+                    return url
+    return None
+
+
+def _batchexecute(fetcher: Fetcher, link: str, token: str, page: bytes) -> str | None:
+    """Exchange an opaque token for the outlet URL (one POST); None when the page has no
+    signature or the answer holds no URL."""
+    text = page[:500_000].decode("utf-8", "replace")
+    sg, ts = _SG.search(text), _TS.search(text)
+    if not (sg and ts):
+        return None
+    parts = urlsplit(link)
+    endpoint = f"{parts.scheme}://{parts.netloc}{BATCH_PATH}"
+    check_url(endpoint, fetcher.allow_private)
+    try:
+        resp = fetcher.client.post(endpoint, content=batchexecute_body(token, html.unescape(ts.group(1)),
+                                                                       html.unescape(sg.group(1))),
+                                   headers={"Content-Type": "application/x-www-form-urlencoded;charset=UTF-8"})
+    except httpx.HTTPError as exc:
+        log.info("google news batchexecute for %s failed: %s", link, exc)
+        return None
+    if resp.status_code != 200 or len(resp.content) > 1_000_000:
+        log.info("google news batchexecute for %s: HTTP %s", link, resp.status_code)
+        return None
+    return parse_batchexecute(resp.text)
+
+
 def resolve_link(fetcher: Fetcher | None, link: str, google_hosts: tuple[str, ...] = ()) -> tuple[str | None, str]:
     """(outlet URL or None, how): how is "direct" (not a Google link), "offline", "redirect",
-    "page" or "unresolved". `fetcher=None` means offline only."""
+    "page", "batchexecute" or "unresolved". `fetcher=None` means offline only."""
     token = article_token(link, google_hosts)
     if token is None:
         return link, "direct"
@@ -149,6 +227,13 @@ def resolve_link(fetcher: Fetcher | None, link: str, google_hosts: tuple[str, ..
     hint = _page_hint(res.body, res.final_url)
     if hint and article_token(hint, google_hosts) is None and _is_outlet(hint, link):
         return hint, "page"
+    try:
+        url = _batchexecute(fetcher, link, token, res.body)
+    except DuluanError as exc:  # the SSRF guard refused the endpoint
+        log.info("google news batchexecute for %s refused: %s", link, exc)
+        url = None
+    if url and article_token(url, google_hosts) is None and _is_outlet(url, link):
+        return url, "batchexecute"
     return None, "unresolved"
 
 
@@ -177,7 +262,7 @@ def parse_google_news(body: bytes, language: str, catalogue: list[Source], out: 
             title = title[: -len(outlet) - 3]
         use_fetcher = fetcher if budget[0] > 0 else None
         url, how = resolve_link(use_fetcher, link, google_hosts)
-        if how in ("redirect", "page") or (how == "unresolved" and use_fetcher is not None):
+        if how in ("redirect", "page", "batchexecute") or (how == "unresolved" and use_fetcher is not None):
             budget[0] -= 1
         extra = {"connector": "google-news", "link": how}
         if url is None:

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import base64
+import json
 import logging
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import pytest
 
 from crawlers.discovery import discover_all, query_terms
 from crawlers.discovery.gdelt import gdelt_query
-from crawlers.discovery.google_news import decode_article_id, resolve_link
+from crawlers.discovery.google_news import (
+    batchexecute_body,
+    decode_article_id,
+    parse_batchexecute,
+    resolve_link,
+)
 from crawlers.http import Fetcher
 from crawlers.runner import run_discovery
 from duluan.models import article_id
@@ -68,6 +75,8 @@ class _GoogleNewsStandIn:
 
     REDIRECT_ID = "CBMiW0FVX3lxTFByZWRpcmVjdF90b19vdXRsZXRfYXJ0aWNsZV9vbl9sb29wYmFja19zZXJ2ZXJfZm9yX3Rlc3RzXzAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDA"
     PAGE_ID = "CBMiWUFVX3lxTFBwYWdlX25hbWVzX3RoZV9vdXRsZXRfaW5fZGF0YV9uX2F1X2F0dHJpYnV0ZV9mb3JfdGVzdHNfMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAw"
+    BATCH_ID = "CBMiV0FVX3lxTE1iYXRjaGV4ZWN1dGVfbWFwc190aGlzX3Rva2VuX3dpdGhfc2lnbmF0dXJlX2FuZF90aW1lc3RhbXBfZm9yX3Rlc3RzXzAwMDAwMDAwMDAwMA"
+    SIGNATURE, TIMESTAMP = "AZ5r3eRT1qzLx0tB3HVkPbQ9", 1763707200
 
     def __init__(self) -> None:
         self.requests: list[str] = []
@@ -81,6 +90,16 @@ class _GoogleNewsStandIn:
                 self.send_header("Content-Type", ctype)
                 if location:
                     self.send_header("Location", location)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_POST(self) -> None:  # noqa: N802
+                form = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+                stand_in.requests.append("POST " + self.path)
+                status, body = stand_in.batchexecute(self.path, form)
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
@@ -103,9 +122,27 @@ class _GoogleNewsStandIn:
         if path.startswith("/rss/articles/" + self.PAGE_ID):
             page = (GNEWS / "article_au.html").read_text(encoding="utf-8")
             return 200, "text/html; charset=utf-8", page.replace("{outlet}", self.base + "/outlet/bkk-airport.html").encode(), None
+        if path.startswith("/rss/articles/" + self.BATCH_ID):
+            page = (GNEWS / "article_sg.html").read_text(encoding="utf-8")
+            return 200, "text/html; charset=utf-8", page.replace("{token}", self.BATCH_ID).encode(), None
         if path.startswith("/rss/articles/"):
             return 200, "text/html; charset=utf-8", (GNEWS / "article_js.html").read_bytes(), None
         return 200, "text/html", b"<html><body><p>outlet page</p></body></html>", None
+
+
+    def batchexecute(self, path: str, form: str) -> tuple[int, bytes]:
+        """Google's answer shape: the URL only for the right rpc, token, timestamp and signature."""
+        if path != "/_/DotsSplashUi/data/batchexecute":
+            return 404, b"[]"
+        (envelope,) = json.loads(parse_qs(form)["f.req"][0])
+        rpc, inner, *_ = envelope[0]
+        req = json.loads(inner)
+        if rpc != "Fbv4je" or req[0] != "garturlreq" or req[2:] != [self.BATCH_ID, self.TIMESTAMP, self.SIGNATURE]:
+            return 400, b")]}'\n\n[[\"er\",null,null,null,null,400]]"
+        row = ["wrb.fr", "Fbv4je", json.dumps(["garturlres", self.base + "/outlet/reuters-vnindex.html", 1]),
+               None, None, None, "generic"]
+        chunk = json.dumps([row, ["di", 38], ["af.httprm", 37, "-6781528183464546853", 4]])
+        return 200, (")]}'\n\n" + f"{len(chunk)}\n{chunk}\n" + '25\n[["e",4,null,null,1338]]\n').encode()
 
 
 def old_style_id(url: str, amp: str) -> str:
@@ -141,6 +178,18 @@ def test_real_ids_decode_offline() -> None:
     assert decode_article_id("not-base64-!!") is None and decode_article_id("CBMi") is None
 
 
+def test_batchexecute_answer_shapes() -> None:
+    body = batchexecute_body("AU_yqLtoken", "1763707200", "sig")
+    (envelope,) = json.loads(parse_qs(body)["f.req"][0])
+    assert envelope[0][0] == "Fbv4je" and json.loads(envelope[0][1])[2:] == ["AU_yqLtoken", 1763707200, "sig"]
+    row = ["wrb.fr", "Fbv4je", json.dumps(["garturlres", "https://www.reuters.com/markets/x", 1]), None, None, None, "generic"]
+    plain = ")]}'\n\n" + json.dumps([row, ["di", 10]])
+    chunked = ")]}'\n\n" + "123\n" + json.dumps([row]) + "\n25\n" + json.dumps([["e", 4, None, None, 99]]) + "\n"
+    assert parse_batchexecute(plain) == parse_batchexecute(chunked) == "https://www.reuters.com/markets/x"
+    assert parse_batchexecute(")]}'\n\n[[\"er\",null,null,null,null,400]]") is None
+    assert parse_batchexecute("<html>sorry</html>") is None
+
+
 def test_google_news_links_resolved_over_loopback(ctx, gnews_stand_in, caplog) -> None:
     g = gnews_stand_in
     crawl_settings = ctx.settings.crawl.model_copy(update={
@@ -161,9 +210,13 @@ def test_google_news_links_resolved_over_loopback(ctx, gnews_stand_in, caplog) -
     assert chips.extra["link"] == "unresolved" and chips.url.startswith(g.base + "/rss/articles/")
     assert found.sources[chips.source_id].homepage == "https://asia.nikkei.com/"  # the <source url> outlet
     assert found.sources[chips.source_id].name == "Nikkei Asia"
+    stocks = by_title["Ho Chi Minh City stock exchange hits record"]
+    assert stocks.url == g.base + "/outlet/reuters-vnindex.html" and stocks.extra["link"] == "batchexecute"
+    assert stocks.source_id == "reuters"  # the catalogue outlet named in <source url>
+    assert "POST /_/DotsSplashUi/data/batchexecute" in g.requests
     # the unresolved copy of the metro story (same outlet and headline) is dropped as a duplicate
-    assert len(found.candidates) == 4 and [c.title for c in found.candidates].count(metro.title) == 1
-    assert found.resolved == 3 and len(found.unresolved) == 2
+    assert len(found.candidates) == 5 and [c.title for c in found.candidates].count(metro.title) == 1
+    assert found.resolved == 4 and len(found.unresolved) == 2
     assert "2 item(s) left unresolved" in caplog.text
 
 
@@ -178,4 +231,4 @@ def test_lookup_budget_caps_requests_to_google(ctx, gnews_stand_in, monkeypatch)
     with Fetcher(crawl_settings) as f:
         found = discover_all(f, ctx.city, crawl_settings, [])
     assert sum(p.startswith("/rss/articles/") for p in g.requests) == 1
-    assert found.resolved == 2 and len(found.unresolved) == 3  # offline one + the one looked up
+    assert found.resolved == 2 and len(found.unresolved) == 4  # offline one + the one looked up
