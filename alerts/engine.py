@@ -1,6 +1,11 @@
 """The alert engine. `evaluate_batch` runs on every batch the pipeline indexes (not on a slow
 timer): rules are compiled once, each article is tokenised once, and matches become alerts —
 one open alert per (rule, story); later articles of the story attach to it and can escalate it.
+That guarantee holds across processes (scheduler, web "crawl now", CLI ingest on one operational
+DB): a partial unique index on open alerts' dedup keys refuses a second open alert — the loser
+rolls back its insert and attaches to the winner's alert — and growing an alert is a
+compare-and-swap on its `updated_at` (`records.claim_open`), so concurrent attaches are redone,
+never lost, and an escalation is notified once.
 `run_aggregate_triggers` (volume spikes, story spread, first foreign pickup) and
 `retry_deliveries` run on the scheduler (`duluan.jobs`)."""
 
@@ -13,12 +18,14 @@ import threading
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from alerts.delivery import DISPATCHER, create_deliveries, deliver_due
 from alerts.records import (
+    Contended,
     already_alerted,
     attach_article,
+    claim_open,
     create_alert,
     escalate,
     find_open,
@@ -46,8 +53,11 @@ log = logging.getLogger("duluan.alerts.engine")
 
 _RULES: dict[int, tuple[Any, tuple[Any, ...], RuleSet]] = {}
 _RULES_LOCK = threading.Lock()
-# one engine pass at a time per process: dedup reads then writes
+# one engine pass at a time per process (fewer retries); across processes the database's unique
+# index and the compare-and-swap in `claim_open` are what keep one open alert per key
 _EVAL_LOCK = threading.Lock()
+# an article whose insert or attach lost a race is redone against the winner's alert
+MAX_TRIES = 5
 
 
 def _signature(ctx: AppContext) -> tuple[Any, ...]:
@@ -152,6 +162,7 @@ def _apply(s: Any, ctx: AppContext, a: Article, matches: list[tuple[CompiledRule
         return rec, True
     if a.id in (rec.data or {}).get("article_ids", []):
         return None, False  # re-ingested: already part of this alert
+    claimed = claim_open(s, rec, when)  # raises Contended if another process grew it meanwhile
     attach_article(s, rec, a, now=when)
     own = by_rule.get(rec.rule_id, r)
     data = rec.data or {}
@@ -160,11 +171,39 @@ def _apply(s: Any, ctx: AppContext, a: Article, matches: list[tuple[CompiledRule
     target = max_severity(raise_severity(data.get("base_severity", own.severity), steps), r.severity)
     reason = (f"câu chuyện đã có {len(data.get('outlets', []))} cơ quan báo chí, "
               f"{len(data.get('countries', []))} quốc gia" if steps else f"bài mới khớp quy tắc «{r.name}»")
-    if escalate(s, rec, target, reason, now=when):
+    fresh = escalate(s, rec, target, reason, now=when)
+    rec.updated_at = max(rec.updated_at, claimed)
+    if fresh:
         s.flush()
         create_deliveries(s, ctx, rec, [c for c in channels if c != "inbox"], now=when)
-        return rec, True
-    return rec, False
+    return rec, fresh
+
+
+def _apply_with_retries(s: Any, ctx: AppContext, a: Article, matches: list[tuple[CompiledRule, list[str]]],
+                        by_rule: dict[str, Any], now: datetime | None) -> tuple[AlertRecord | None, bool, bool]:
+    """`_apply` in its own transaction, redone when another process won a race on the same
+    alert (the unique index refused our insert, or the alert changed under our attach); returns
+    the alert, whether to notify, and whether a rollback happened."""
+    rolled_back = False
+    for attempt in range(1, MAX_TRIES + 1):
+        try:
+            rec, fresh = _apply(s, ctx, a, matches, by_rule, now)
+            s.commit()
+            return rec, fresh, rolled_back
+        except (IntegrityError, Contended) as exc:
+            s.rollback()
+            rolled_back = True
+            what = "open alert created" if isinstance(exc, IntegrityError) else "alert updated"
+            log.info("alert for %s (source %s): %s by another process, redoing (try %d)", a.url, a.source_id,
+                     what, attempt)
+        except (SQLAlchemyError, DuluanError) as exc:
+            # one article's failure must not cost the batch its other alerts
+            s.rollback()
+            log.error("alert evaluation failed for %s (source %s): %s", a.url, a.source_id, exc)
+            return None, False, True
+    log.error("alert evaluation for %s (source %s) lost %d races in a row; not evaluated", a.url, a.source_id,
+              MAX_TRIES)
+    return None, False, True
 
 
 def evaluate_batch(ctx: AppContext, articles: list[Article], now: datetime | None = None,
@@ -189,20 +228,18 @@ def evaluate_batch(ctx: AppContext, articles: list[Article], now: datetime | Non
     for cr, a, reasons in hits:
         grouped.setdefault(a.id, (a, []))[1].append((cr, reasons))
     with _EVAL_LOCK, ctx.session() as s:
+        rolled_back = False
         for a, matches in grouped.values():
-            try:
-                rec, fresh = _apply(s, ctx, a, matches, by_rule, now)
-                s.commit()
-            except (SQLAlchemyError, DuluanError) as exc:
-                # one article's failure must not cost the batch its other alerts
-                s.rollback()
-                log.error("alert evaluation failed for %s (source %s): %s", a.url, a.source_id, exc)
-                continue
+            rec, fresh, failed = _apply_with_retries(s, ctx, a, matches, by_rule, now)
+            rolled_back = rolled_back or failed
             if rec is not None:
                 touched[rec.id] = rec
                 if fresh:
                     notify.append(rec.id)
         s.commit()
+        if rolled_back:  # a rollback expired the alerts stored earlier in the batch: reload them
+            for rec in touched.values():
+                s.refresh(rec)
     pickups = _pickups(ctx, articles, now)
     for rec in pickups:
         touched[rec.id] = rec

@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from alerts.arguments import match_arguments
 from alerts.rules import SENSITIVE_TOPICS, max_severity
@@ -88,6 +92,49 @@ def already_alerted(session: Any, dedup_key: str, article_id: str) -> bool:
         if article_id in (rec.data or {}).get("article_ids", []):
             return True
     return False
+
+
+class Contended(Exception):
+    """Another process changed the alert between our read and our write: roll back and redo."""
+
+
+def claim_open(session: Any, rec: AlertRecord, now: datetime) -> datetime:
+    """Take the alert for this transaction before growing it (compare-and-swap on `updated_at`):
+    the row is locked until commit (PostgreSQL row lock, SQLite write lock) and the update only
+    wins if nobody wrote the alert since it was read, so two processes attaching articles at
+    once never lose one's article ids or escalate twice. Raises `Contended` otherwise."""
+    old = rec.updated_at
+    new = max(now, old + timedelta(microseconds=1))  # always a new value, even with a fixed clock
+    res = session.execute(update(AlertRecord).where(AlertRecord.id == rec.id, AlertRecord.updated_at == old,
+                                                    AlertRecord.state != "closed")
+                          .values(updated_at=new).execution_options(synchronize_session=False))
+    if res.rowcount != 1:
+        raise Contended(rec.id)
+    set_committed_value(rec, "updated_at", new)  # the row has it already: no second UPDATE
+    return new
+
+
+def settle_updated_at(rec: AlertRecord, claimed: datetime) -> None:
+    """Keep the claimed stamp when attach/escalate wrote an older clock value."""
+    if rec.updated_at < claimed:
+        rec.updated_at = claimed
+
+
+def create_alert_once(session: Any, ctx: AppContext, keep: list[AlertRecord], **kw: Any) -> AlertRecord | None:
+    """`create_alert` for the scheduled triggers, guarded by the database's unique index on open
+    alerts' dedup keys: the work so far is committed first, and if another process opened an
+    alert with this key meanwhile the insert is rolled back and None returned (that process
+    notifies). `keep` are this pass's records, reloaded after such a rollback."""
+    session.commit()
+    try:
+        rec = create_alert(session, ctx, **kw)
+    except IntegrityError:
+        session.rollback()
+        for r in keep:
+            session.refresh(r)
+        log.info("alert %s already opened by another process", kw.get("dedup_key"))
+        return None
+    return rec
 
 
 def create_alert(session: Any, ctx: AppContext, *, rule_id: str, dedup_key: str, kind: str, severity: str,

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from alerts.delivery import create_deliveries
-from alerts.records import create_alert, escalate, find_open, route_agency, talking_points_for
+from alerts.records import create_alert_once, escalate, find_open, route_agency, talking_points_for
 from alerts.rules import (
     ALL_TOPICS,
     PickupTrigger,
@@ -176,10 +176,12 @@ def run_spikes(ctx: AppContext, cfg: SpikeTrigger, now: datetime | None = None) 
                      f"(bình thường khoảng {res.expected:.1f})")
             reasons = [f"Tăng đột biến theo chủ đề {topic}: {count} tin, kỳ vọng {res.expected:.1f}, "
                        f"p = {res.p_value:.1e}"]
-            rec = create_alert(s, ctx, rule_id="spike", dedup_key=key, kind="spike", severity=cfg.severity,
+            rec = create_alert_once(s, ctx, out, rule_id="spike", dedup_key=key, kind="spike", severity=cfg.severity,
                                title=title, reasons=reasons, agency=route_agency(ctx.city, [topic]), article=art,
                                story_id=None, channels=list(cfg.channels),
                                talking_points=talking_points_for(ctx, art, [topic]), metrics=metrics, now=now)
+            if rec is None:
+                continue  # another process opened it (the unique index refused ours)
             rec.data = {**rec.data, "spike_count": count, "topic": topic}
             _queue(s, ctx, rec, cfg.channels, False, now)
             out.append(rec)
@@ -215,13 +217,15 @@ def run_spread(ctx: AppContext, cfg: SpreadTrigger, now: datetime | None = None)
             arts = _story_articles(ctx, st.id)
             first = arts[0] if arts else None
             topics = sorted({t for a in arts for t in a.effective_topics()})
-            rec = create_alert(
-                s, ctx, rule_id="spread", dedup_key=key, kind="spread", severity=cfg.severity,
+            rec = create_alert_once(
+                s, ctx, out, rule_id="spread", dedup_key=key, kind="spread", severity=cfg.severity,
                 title=f"Câu chuyện lan rộng: «{st.title}» — {n_out} cơ quan báo chí, {n_ctry} quốc gia",
                 reasons=[f"Trong {cfg.hours} giờ: {n_out} cơ quan báo chí (ngưỡng {cfg.min_outlets}), "
                          f"{n_ctry} quốc gia (ngưỡng {cfg.min_countries})"],
                 agency=route_agency(ctx.city, topics), article=first, story_id=st.id, channels=list(cfg.channels),
                 talking_points=talking_points_for(ctx, first, topics), metrics=metrics, now=now)
+            if rec is None:
+                continue
             rec.data = {**rec.data, "article_ids": [a.id for a in arts], "outlets": st.outlets,
                         "countries": st.countries, "languages": st.languages}
             _queue(s, ctx, rec, cfg.channels, False, now)
@@ -252,14 +256,16 @@ def check_foreign_pickup(ctx: AppContext, story_ids: list[str], cfg: PickupTrigg
                 continue
             f = foreign[0]
             topics = sorted({t for a in arts for t in a.effective_topics()})
-            rec = create_alert(
-                s, ctx, rule_id="foreign-pickup", dedup_key=key, kind="foreign_pickup", severity=cfg.severity,
+            rec = create_alert_once(
+                s, ctx, out, rule_id="foreign-pickup", dedup_key=key, kind="foreign_pickup", severity=cfg.severity,
                 title=f"Báo nước ngoài lần đầu đưa tin: «{arts[0].title}» ({f.source_name or f.source_id}, "
                       f"{f.source_country})",
                 reasons=[f"Câu chuyện bắt đầu trên báo trong nước ({arts[0].source_name or arts[0].source_id}), "
                          f"nay được {f.source_name or f.source_id} ({f.source_country}, {f.language}) đưa tin"],
                 agency=route_agency(ctx.city, topics), article=f, story_id=sid, channels=list(cfg.channels),
                 talking_points=talking_points_for(ctx, f, topics), now=now)
+            if rec is None:
+                continue
             rec.data = {**rec.data, "article_ids": [a.id for a in arts],
                         "outlets": sorted({a.source_id for a in arts}),
                         "countries": sorted({a.source_country for a in arts if a.source_country}),

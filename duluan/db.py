@@ -4,6 +4,7 @@ runs. SQLite file by default; any SQLAlchemy URL (PostgreSQL: `postgresql+psycop
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,6 +14,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -20,10 +22,15 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    func,
+    inspect,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+from sqlalchemy.schema import CreateIndex
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -50,6 +57,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 # JSON everywhere; JSONB on PostgreSQL, whose plain json type has no equality operator
 # (DISTINCT, UNION and GROUP BY over a row holding a JSON column would fail there).
 JSONType = JSON().with_variant(JSONB(), "postgresql")
+log = logging.getLogger("duluan.db")
 
 
 def _now() -> datetime:
@@ -145,6 +153,13 @@ class AlertRecord(Base):
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     dedup_key: Mapped[str | None] = mapped_column(String(160), nullable=True, index=True)
+
+
+# One open alert per dedup key, guaranteed by the database rather than by a process lock: the
+# scheduler, the web UI ("crawl now") and CLI ingests are separate processes on this DB.
+OPEN_ALERT_DEDUP_INDEX = Index(
+    "uq_alerts_open_dedup_key", AlertRecord.dedup_key, unique=True,
+    sqlite_where=text("state != 'closed'"), postgresql_where=text("state != 'closed'"))
 
 
 class AlertHistory(Base):
@@ -332,8 +347,64 @@ def make_engine(url: str) -> Engine:
 
 
 def init_db(engine: Engine) -> None:
-    """Create missing tables (idempotent)."""
+    """Create missing tables (idempotent), then the indexes that `create_all` does not add to
+    tables that already exist."""
     Base.metadata.create_all(engine)
+    ensure_open_alert_index(engine)
+
+
+def _merge_open_duplicates(engine: Engine) -> int:
+    """Close all but the oldest open alert of each dedup key (the survivor takes their article
+    ids, outlets, countries and languages), each with a history row and an audit entry, so the
+    unique index can be built; returns how many were closed. Nothing is deleted."""
+    factory = session_factory(engine)
+    closed = 0
+    with factory() as s:
+        keys = [k for (k,) in s.query(AlertRecord.dedup_key).filter(
+            AlertRecord.dedup_key.is_not(None), AlertRecord.state != "closed")
+            .group_by(AlertRecord.dedup_key).having(func.count(AlertRecord.id) > 1).all()]
+        now = _now()
+        for key in keys:
+            keep, *dups = (s.query(AlertRecord).filter(AlertRecord.dedup_key == key, AlertRecord.state != "closed")
+                           .order_by(AlertRecord.created_at, AlertRecord.id).all())
+            data = dict(keep.data or {})
+            for dup in dups:
+                for field in ("article_ids", "outlets", "countries", "languages"):
+                    merged = list(data.get(field) or [])
+                    merged += [v for v in (dup.data or {}).get(field) or [] if v not in merged]
+                    data[field] = merged
+                dup.state, dup.closed_at, dup.updated_at = "closed", now, now
+                detail = {"reason": "duplicate open alert of the same dedup key", "merged_into": keep.id,
+                          "dedup_key": key}
+                s.add(AlertHistory(alert_id=dup.id, at=now, actor="system", action="close", detail=detail))
+                audit(s, "system", "alert.merge_duplicate", dup.id, **detail)
+                closed += 1
+            keep.data, keep.updated_at = data, now
+            s.add(AlertHistory(alert_id=keep.id, at=now, actor="system", action="merge",
+                               detail={"merged": [d.id for d in dups], "dedup_key": key}))
+        s.commit()
+    return closed
+
+
+def ensure_open_alert_index(engine: Engine) -> None:
+    """Build the partial unique index on open alerts' dedup keys on a database made before it
+    existed, merging any duplicates first. Never stops the service from starting: a failure is
+    logged and the engine still guards against duplicates in-process."""
+    if OPEN_ALERT_DEDUP_INDEX.name in {ix["name"] for ix in inspect(engine).get_indexes("alerts")}:
+        return
+    err: SQLAlchemyError | None = None
+    for _ in range(3):  # another process may open a duplicate between the merge and the build
+        try:
+            closed = _merge_open_duplicates(engine)
+            if closed:
+                log.warning("operational DB: closed %d duplicate open alert(s) before building %s", closed,
+                            OPEN_ALERT_DEDUP_INDEX.name)
+            with engine.begin() as conn:
+                conn.execute(CreateIndex(OPEN_ALERT_DEDUP_INDEX, if_not_exists=True))
+            return
+        except SQLAlchemyError as exc:
+            err: SQLAlchemyError = exc
+    log.error("operational DB: unique index %s not built: %s", OPEN_ALERT_DEDUP_INDEX.name, err)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Any]:
