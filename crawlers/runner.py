@@ -25,16 +25,17 @@ from urllib.parse import urlsplit
 
 from crawlers.candidates import Candidate, dedup_candidates
 from crawlers.feeds import poll_feed
-from crawlers.health import drop_reason, record_articles, record_drop, record_poll, refresh_daily_counts
+from crawlers.health import FetchOutcome, drop_reason
 from crawlers.http import Fetcher
 from crawlers.listings import poll_listing
 from crawlers.safety import check_url
-from crawlers.sitemaps import DocState, crawl_sitemap
+from crawlers.sitemaps import crawl_sitemap
 from duluan.errors import DuluanError, ExtractError
 from duluan.models import Kind, RawArticle, Source, article_id, canonicalize_url
 
 if TYPE_CHECKING:
     from duluan.context import AppContext
+    from duluan.crawl_state import CrawlState
 
 log = logging.getLogger("crawlers.runner")
 
@@ -82,103 +83,63 @@ def _source_tz(source: Source) -> str:
     return "Asia/Ho_Chi_Minh" if source.country == "VN" else "UTC"
 
 
+def state_of(ctx: AppContext) -> CrawlState:
+    """The crawler's operational state (validators, fetch log, source health) for this context.
+    The one place the runner reaches the operational DB, through `duluan.crawl_state` (the
+    persistence lives in `duluan/`, as the import-direction rule asks)."""
+    from duluan.crawl_state import CrawlState
+
+    return CrawlState(ctx.session)
+
+
 def discover_source(ctx: AppContext, fetcher: Fetcher, source: Source, report: CrawlReport) -> list[Candidate]:
-    """Poll a source's feeds (conditionally), sitemaps and listing pages; failures are recorded on
-    the source's health and the report, and the other documents are still polled."""
-    from duluan.db import FeedState
-
+    """Poll a source's feeds (conditionally), sitemaps (conditionally) and listing pages; failures
+    are recorded on the source's health and the report, and the other documents are still polled."""
+    state = state_of(ctx)
     out: list[Candidate] = []
-    with ctx.session() as s:
-        for url in source.feeds:
-            report.polls += 1
-            state = s.get(FeedState, url)
-            try:
-                res = poll_feed(fetcher, url, source.id, state.etag if state else None,
-                                state.last_modified if state else None, tz=_source_tz(source))
-            except DuluanError as exc:
-                log.warning("feed %s (source %s) failed: %s", url, source.id, exc)
-                report.poll_errors.append((url, str(exc)))
-                record_poll(s, source.id, ok=False, error=f"{url}: {exc}")
-                s.commit()
-                continue
-            if state is None:
-                state = FeedState(url=url)
-                s.add(state)
-            state.last_checked = datetime.now(UTC)
-            state.last_status = res.status
-            if not res.not_modified:
-                state.etag, state.last_modified = res.etag, res.last_modified
-            else:
-                report.not_modified += 1
-            if res.bozo:
-                report.poll_errors.append((url, f"ill-formed feed (parsed {len(res.candidates)} entries): {res.bozo_reason}"))
-            record_poll(s, source.id, ok=True, latency_ms=res.elapsed_ms)
-            out.extend(res.candidates)
-            s.commit()
-        for url in source.sitemaps:
-            report.polls += 1
-            t0 = time.perf_counter()
-            try:
-                sm = crawl_sitemap(fetcher, url, source.id, state=lambda u: _sitemap_state(s, u))
-            except DuluanError as exc:
-                log.warning("sitemap %s (source %s) failed: %s", url, source.id, exc)
-                report.poll_errors.append((url, str(exc)))
-                record_poll(s, source.id, ok=False, error=f"{url}: {exc}")
-                s.commit()
-                continue
-            _save_sitemap_states(s, sm.states)
-            report.not_modified += int(sm.top_not_modified)
-            report.poll_errors.extend(sm.errors)
-            record_poll(s, source.id, ok=True, latency_ms=(time.perf_counter() - t0) * 1000 / max(1, sm.fetched))
-            out.extend(sm.candidates)
-            s.commit()
-        for listing in source.listings:
-            report.polls += 1
-            t0 = time.perf_counter()
-            try:
-                out.extend(poll_listing(fetcher, listing, source.id))
-            except DuluanError as exc:
-                log.warning("listing %s (source %s) failed: %s", listing.url, source.id, exc)
-                report.poll_errors.append((listing.url, str(exc)))
-                record_poll(s, source.id, ok=False, error=f"{listing.url}: {exc}")
-                s.commit()
-                continue
-            record_poll(s, source.id, ok=True, latency_ms=(time.perf_counter() - t0) * 1000)
-            s.commit()
+    for url in source.feeds:
+        report.polls += 1
+        etag, last_modified = state.feed_validators(url)
+        try:
+            res = poll_feed(fetcher, url, source.id, etag, last_modified, tz=_source_tz(source))
+        except DuluanError as exc:
+            log.warning("feed %s (source %s) failed: %s", url, source.id, exc)
+            report.poll_errors.append((url, str(exc)))
+            state.record_poll(source.id, ok=False, error=f"{url}: {exc}")
+            continue
+        state.save_feed(url, res.status, res.etag, res.last_modified)
+        report.not_modified += int(res.not_modified)
+        if res.bozo:
+            report.poll_errors.append((url, f"ill-formed feed (parsed {len(res.candidates)} entries): {res.bozo_reason}"))
+        state.record_poll(source.id, ok=True, latency_ms=res.elapsed_ms)
+        out.extend(res.candidates)
+    for url in source.sitemaps:
+        report.polls += 1
+        t0 = time.perf_counter()
+        try:
+            sm = crawl_sitemap(fetcher, url, source.id, state=state.sitemap_state)
+        except DuluanError as exc:
+            log.warning("sitemap %s (source %s) failed: %s", url, source.id, exc)
+            report.poll_errors.append((url, str(exc)))
+            state.record_poll(source.id, ok=False, error=f"{url}: {exc}")
+            continue
+        state.save_sitemaps(sm.states)
+        report.not_modified += int(sm.top_not_modified)
+        report.poll_errors.extend(sm.errors)
+        state.record_poll(source.id, ok=True, latency_ms=(time.perf_counter() - t0) * 1000 / max(1, sm.fetched))
+        out.extend(sm.candidates)
+    for listing in source.listings:
+        report.polls += 1
+        t0 = time.perf_counter()
+        try:
+            out.extend(poll_listing(fetcher, listing, source.id))
+        except DuluanError as exc:
+            log.warning("listing %s (source %s) failed: %s", listing.url, source.id, exc)
+            report.poll_errors.append((listing.url, str(exc)))
+            state.record_poll(source.id, ok=False, error=f"{listing.url}: {exc}")
+            continue
+        state.record_poll(source.id, ok=True, latency_ms=(time.perf_counter() - t0) * 1000)
     return out
-
-
-def _sitemap_state(session: Any, url: str) -> DocState | None:
-    """What the operational DB remembers of a sitemap document (validators, an index's children)."""
-    from duluan.db import FeedState, SitemapChildren
-
-    st = session.get(FeedState, url)
-    kids = session.get(SitemapChildren, url)
-    if st is None and kids is None:
-        return None
-    return DocState(etag=st.etag if st else None, last_modified=st.last_modified if st else None,
-                    children=list(kids.children) if kids is not None else None,
-                    status=(st.last_status or 200) if st else 200)
-
-
-def _save_sitemap_states(session: Any, states: dict[str, DocState]) -> None:
-    """Remember each fetched sitemap document's validators (FeedState) and an index's children."""
-    from duluan.db import FeedState, SitemapChildren
-
-    now = datetime.now(UTC)
-    for url, doc in states.items():
-        st = session.get(FeedState, url) or FeedState(url=url)
-        st.etag, st.last_modified = doc.etag, doc.last_modified
-        st.last_checked, st.last_status = now, doc.status
-        session.add(st)
-        kids = session.get(SitemapChildren, url)
-        if doc.children is not None:
-            if kids is None:
-                session.add(SitemapChildren(url=url, children=list(doc.children)))
-            else:
-                kids.children = list(doc.children)
-        elif kids is not None:
-            session.delete(kids)
 
 
 def _register_sources(ctx: AppContext, sources: list[Source]) -> None:
@@ -202,22 +163,11 @@ def adhoc_source(url: str) -> Source:
 
 def _filter_known(ctx: AppContext, cands: list[Candidate], report: CrawlReport) -> list[Candidate]:
     """Drop candidates already in the index or fetched within `recent_fetch_hours`."""
-    from duluan.db import FetchLog
-
     if not cands:
         return []
     in_index = ctx.index.exists([article_id(c.url) for c in cands])
-    recent: set[str] = set()
     hours = ctx.settings.crawl.recent_fetch_hours
-    if hours:
-        since = datetime.now(UTC) - timedelta(hours=hours)
-        keys = [c.canonical for c in cands]
-        with ctx.session() as s:
-            for i in range(0, len(keys), 500):
-                rows = s.query(FetchLog.canonical_url).filter(
-                    FetchLog.canonical_url.in_(keys[i:i + 500]), FetchLog.fetched_at >= since,
-                    FetchLog.status.in_(["ok", "dropped", "no-article"])).all()
-                recent.update(r[0] for r in rows)
+    recent = state_of(ctx).recently_fetched([c.canonical for c in cands], hours) if hours else set()
     out = []
     for c in cands:
         if article_id(c.url) in in_index or c.canonical in recent:
@@ -241,8 +191,6 @@ def _raw_from(record: dict[str, Any], cand: Candidate) -> RawArticle:
 def fetch_candidates(ctx: AppContext, cands: list[Candidate], allow: list[str], report: CrawlReport,
                      backoff: float = 0.5) -> None:
     """Fetch candidates with Scrapy in a child process and hand pages to the pipeline in batches."""
-    from duluan.db import FetchLog
-
     if not cands:
         return
     data_dir = ctx.settings.data_dir
@@ -275,24 +223,22 @@ def fetch_candidates(ctx: AppContext, cands: list[Candidate], allow: list[str], 
                     report.fetched += 1
                     ctype = str(rec.get("content_type") or "")
                     if not is_web_page(ctype):
-                        _drop(ctx, cand, "not_html", f"{cand.url}: {ctype.split(';')[0]} is not a web page", report)
+                        _drop(ctx, cand, "not_html", f"{cand.url}: {ctype.split(';')[0]} is not a web page", report,
+                              by_source)
                         continue
                     batch.append((cand, _raw_from(rec, cand)))
                     if len(batch) >= BATCH:
                         _process_batch(ctx, batch, report, by_source)
                         batch = []
                 else:
-                    _fail(ctx, cand, rec.get("reason", "unknown error"), report, FetchLog)
+                    _fail(ctx, cand, rec.get("reason", "unknown error"), report)
             if batch:
                 _process_batch(ctx, batch, report, by_source)
             rc = proc.wait()
     for i, cand in enumerate(cands):
         if i not in done:
-            _fail(ctx, cand, f"crawl child exited with code {rc} before fetching it", report, FetchLog)
-    with ctx.session() as s:
-        for sid, n in by_source.items():
-            record_articles(s, sid, n)  # also creates the health row of a source with only drops
-        s.commit()
+            _fail(ctx, cand, f"crawl child exited with code {rc} before fetching it", report)
+    state_of(ctx).record_articles(by_source)  # 0 still creates the health row of a source with only drops
 
 
 def is_web_page(content_type: str) -> bool:
@@ -302,29 +248,21 @@ def is_web_page(content_type: str) -> bool:
     return not mime or mime.startswith("text/") or "html" in mime or mime.endswith(("/xml", "+xml"))
 
 
-def _drop(ctx: AppContext, cand: Candidate, reason: str, message: str, report: CrawlReport) -> None:
+def _drop(ctx: AppContext, cand: Candidate, reason: str, message: str, report: CrawlReport,
+          by_source: dict[str, int]) -> None:
     """A fetched page without article, dropped before extraction (logged, counted per reason)."""
-    from duluan.db import FetchLog
-
     log.info("no article at %s (source %s): %s", cand.url, cand.source_id, message)
     report.no_article += 1
     report.dropped[reason] = report.dropped.get(reason, 0) + 1
-    with ctx.session() as s:
-        record_drop(s, cand.source_id, reason, cand.url)
-        record_articles(s, cand.source_id, 0)
-        s.merge(FetchLog(canonical_url=cand.canonical, source_id=cand.source_id, fetched_at=datetime.now(UTC),
-                         status="dropped", detail=f"{reason}: {message}"[:2000]))
-        s.commit()
+    by_source.setdefault(cand.source_id, 0)
+    state_of(ctx).log_fetches([FetchOutcome(cand.canonical, cand.source_id, cand.url, "dropped", f"{reason}: {message}")])
 
 
-def _fail(ctx: AppContext, cand: Candidate, reason: str, report: CrawlReport, fetch_log: Any) -> None:
+def _fail(ctx: AppContext, cand: Candidate, reason: str, report: CrawlReport) -> None:
     log.warning("fetch failed for %s (source %s): %s", cand.url, cand.source_id, reason)
     report.failed += 1
     report.failures.append((cand.url, reason))
-    with ctx.session() as s:
-        s.merge(fetch_log(canonical_url=cand.canonical, source_id=cand.source_id, fetched_at=datetime.now(UTC),
-                          status="error", detail=reason[:2000]))
-        s.commit()
+    state_of(ctx).log_fetches([FetchOutcome(cand.canonical, cand.source_id, cand.url, "error", reason)])
 
 
 def _why_dropped(ctx: AppContext, raw: RawArticle) -> str | None:
@@ -347,8 +285,6 @@ def _process_batch(ctx: AppContext, batch: list[tuple[Candidate, RawArticle]], r
     """Hand a batch of pages to `ctx.pipeline.process_raw` (extract → enrich → index → alerts) and
     log each page's outcome: `ok`, `error`, or `dropped` with the reason (detail
     `"<reason>: <message>"`, counted per source and reason) when it held no article."""
-    from duluan.db import FetchLog
-
     result = ctx.pipeline.process_raw([raw for _, raw in batch])
     report.indexed += result.indexed
     report.indexed_ids.extend(result.ids)
@@ -375,17 +311,12 @@ def _process_batch(ctx: AppContext, batch: list[tuple[Candidate, RawArticle]], r
         outcome.append(("dropped", f"{reason}: {message}"))
     if drops_left > 0:  # not expected (extraction is deterministic), but never lose a count
         report.dropped["no_article"] = report.dropped.get("no_article", 0) + drops_left
-    now = datetime.now(UTC)
-    with ctx.session() as s:
-        for (cand, _raw), (status, detail) in zip(batch, outcome, strict=True):
-            by_source.setdefault(cand.source_id, 0)
-            if status == "ok":
-                by_source[cand.source_id] += 1
-            elif status == "dropped":
-                record_drop(s, cand.source_id, detail.split(":", 1)[0], cand.url)
-            s.merge(FetchLog(canonical_url=cand.canonical, source_id=cand.source_id, fetched_at=now,
-                             status=status, detail=detail[:2000]))
-        s.commit()
+    rows = []
+    for (cand, _raw), (status, detail) in zip(batch, outcome, strict=True):
+        by_source.setdefault(cand.source_id, 0)
+        by_source[cand.source_id] += status == "ok"
+        rows.append(FetchOutcome(cand.canonical, cand.source_id, cand.url, status, detail))
+    state_of(ctx).log_fetches(rows)
 
 
 # ---------------------------------------------------------------- entry points
@@ -458,18 +389,15 @@ def crawl_source(ctx: AppContext, source_id: str) -> CrawlReport:
 
 def due_sources(ctx: AppContext, now: datetime | None = None) -> list[str]:
     """Enabled sources whose interval has passed since their last poll."""
-    from duluan.db import SourceHealth
-
     now = now or datetime.now(UTC)
     out = []
-    with ctx.session() as s:
-        health = {h.source_id: h for h in s.query(SourceHealth).all()}
+    info = state_of(ctx).schedule_info()
     for src in ctx.sources:
-        h = health.get(src.id)
-        enabled = src.enabled if h is None or h.enabled_override is None else h.enabled_override
+        last_run, override = info.get(src.id, (None, None))
+        enabled = src.enabled if override is None else override
         if not enabled:
             continue
-        if h is None or h.last_run is None or h.last_run <= now - timedelta(minutes=src.interval_minutes):
+        if last_run is None or last_run <= now - timedelta(minutes=src.interval_minutes):
             out.append(src.id)
     return out
 
@@ -499,7 +427,5 @@ def run_discovery(ctx: AppContext) -> str:
 
 def update_health(ctx: AppContext) -> str:
     """Scheduler job: refresh articles-per-day counts of every source."""
-    with ctx.session() as s:
-        n = refresh_daily_counts(s)
-        s.commit()
+    n = state_of(ctx).refresh_daily_counts()
     return f"health refreshed for {n} source(s)"

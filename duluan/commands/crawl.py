@@ -89,11 +89,10 @@ def sources_check() -> None:
 def sources_health(as_json: Annotated[bool, typer.Option("--json", help="JSON lines output.")] = False) -> None:
     """Per source: last success, last error, consecutive failures, articles/day, mean latency, and
     pages dropped for holding no article, per reason."""
-    from crawlers.health import health_rows
+    from duluan.crawl_state import CrawlState
 
     ctx = _ctx()
-    with ctx.session() as s:
-        rows = health_rows(s)
+    rows = CrawlState(ctx.session).health_rows()
     if as_json:
         for r in rows:
             print(json.dumps(r, ensure_ascii=False, default=str))

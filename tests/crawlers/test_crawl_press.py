@@ -59,10 +59,9 @@ def test_crawl_once_indexes_every_real_article(press, press_ctx) -> None:
     assert synthetic.published_at == SYNTHETIC_FOREIGN["published"]
 
     # health was recorded for every polled source
-    from crawlers.health import health_rows
+    from duluan.crawl_state import CrawlState
 
-    with ctx.session() as s:
-        rows = {r["source_id"]: r for r in health_rows(s)}
+    rows = {r["source_id"]: r for r in CrawlState(ctx.session).health_rows()}
     assert rows["press-dantri"]["last_success"] is not None and rows["press-dantri"]["articles_total"] >= 24
 
     # a second run: feeds answer 304, known URLs are not fetched again

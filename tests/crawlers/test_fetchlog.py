@@ -22,7 +22,7 @@ JS_ONLY = "/fundus/kr/HankookIlbo_2026_01_29.html"  # a real page whose text is 
 
 @pytest.mark.slow
 def test_pages_without_article_are_logged_as_dropped_with_reason(press, press_ctx) -> None:
-    from crawlers.health import health_rows, refresh_daily_counts
+    from duluan.crawl_state import CrawlState
     from duluan.db import FetchLog
 
     ctx = press_ctx
@@ -48,10 +48,10 @@ def test_pages_without_article_are_logged_as_dropped_with_reason(press, press_ct
             row = by_url[b + path]
             assert row.status == "dropped", (path, row.status)
             assert row.detail.startswith(reason + ": ") and path.split("/")[-1] in row.detail
-        # articles/day counts only pages that gave an article
-        refresh_daily_counts(s)
-        s.commit()
-        health = {r["source_id"]: r for r in health_rows(s)}["press-foreign"]
+    # articles/day counts only pages that gave an article
+    state = CrawlState(ctx.session)
+    state.refresh_daily_counts()
+    health = {r["source_id"]: r for r in state.health_rows()}["press-foreign"]
     assert health["articles_last_day"] == 1 and health["articles_total"] == 1
     assert health["dropped"] == {"too_short": 2, "index_page": 1, "not_html": 1} and health["dropped_total"] == 4
 
@@ -87,3 +87,28 @@ def test_crawl_and_health_cli_show_drop_reasons(press, app_env) -> None:
     env["COLUMNS"] = "240"  # a wide terminal: rich wraps the table cells otherwise
     table = run("sources", "health")
     assert table.returncode == 0 and "index_page 1" in table.stdout
+
+
+def test_crawlers_reach_the_operational_db_only_through_duluan() -> None:
+    """Import direction: no `crawlers` module imports `duluan.db` (or the context); the runner
+    reaches the operational DB only through `duluan.crawl_state` in `state_of` (and part of
+    discovery through `duluan.discovered`)."""
+    import ast
+
+    seams = {("crawlers/runner.py", "duluan.crawl_state"), ("crawlers/runner.py", "duluan.discovered")}
+    offenders = []
+    for f in sorted((ROOT / "crawlers").rglob("*.py")):
+        rel = f.relative_to(ROOT).as_posix()
+        tree = ast.parse(f.read_text(encoding="utf-8"))
+        type_only = {id(n) for block in ast.walk(tree) if isinstance(block, ast.If)
+                     and getattr(block.test, "id", "") == "TYPE_CHECKING" for n in ast.walk(block)}
+        for node in ast.walk(tree):
+            if id(node) in type_only:  # annotations only, never imported at run time
+                continue
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            for name in names:
+                if name.startswith("duluan.") and name not in (
+                        "duluan.models", "duluan.text", "duluan.errors", "duluan.settings") and (rel, name) not in seams:
+                    offenders.append(f"{rel}: {name}")
+    assert offenders == []
