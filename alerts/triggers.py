@@ -148,7 +148,7 @@ def run_spikes(ctx: AppContext, cfg: SpikeTrigger, now: datetime | None = None) 
     baseline = {b.key[0]: b.count for b in ctx.index.aggregate(
         Query(since=base_start, until=window_start, topics=tuple(current), min_relevance=threshold), by=["topic"],
         tz=ctx.settings.timezone)}
-    out = []
+    out: list[AlertRecord] = []
     with ctx.session() as s:
         for topic, count in sorted(current.items()):
             if topics and topic not in topics:
@@ -195,7 +195,7 @@ def run_spikes(ctx: AppContext, cfg: SpikeTrigger, now: datetime | None = None) 
 def run_spread(ctx: AppContext, cfg: SpreadTrigger, now: datetime | None = None) -> list[AlertRecord]:
     now = now or datetime.now(UTC)
     stories = ctx.index.stories(Query(since=now - timedelta(hours=cfg.hours), until=now), limit=200, min_articles=2)
-    out = []
+    out: list[AlertRecord] = []
     with ctx.session() as s:
         for st in stories:
             n_out, n_ctry = len(st.outlets), len(st.countries)
@@ -242,7 +242,7 @@ def check_foreign_pickup(ctx: AppContext, story_ids: list[str], cfg: PickupTrigg
     """Alert once per story when a story that began in the domestic press gets its first
     foreign article."""
     now = now or datetime.now(UTC)
-    out = []
+    out: list[AlertRecord] = []
     with ctx.session() as s:
         for sid in story_ids:
             key = f"pickup:{sid}"

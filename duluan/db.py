@@ -403,7 +403,7 @@ def ensure_open_alert_index(engine: Engine) -> None:
                 conn.execute(CreateIndex(OPEN_ALERT_DEDUP_INDEX, if_not_exists=True))
             return
         except SQLAlchemyError as exc:
-            err: SQLAlchemyError = exc
+            err = exc
     log.error("operational DB: unique index %s not built: %s", OPEN_ALERT_DEDUP_INDEX.name, err)
 
 
