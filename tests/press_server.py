@@ -34,7 +34,7 @@ Fault routes: `/fault/slow?s=N`, `/fault/500`, `/fault/flaky/<key>` (500 twice, 
 header), `/fault/cp1258` (legacy Vietnamese windows-1258 page), `/fault/not-found-200`, `/fault/pdf`,
 `/fault/redirect` (302 to a real page), `/fault/redirect-private` (302 to 10.0.0.1),
 `/private/*` (disallowed in robots.txt), `/feeds/bozo.xml`, `/feeds/500.xml`.
-`PressServer(robots="503"|"404"|"reset")` serves a failing robots.txt instead.
+`PressServer(robots="503"|"404"|"reset"|"slow")` serves a failing robots.txt instead.
 """
 
 from __future__ import annotations
@@ -285,6 +285,9 @@ class _Handler(BaseHTTPRequestHandler):
         mode = self.press.robots
         if mode == "ok":
             return self._send(200, b"User-agent: *\nDisallow: /private/\n", "text/plain")
+        if mode == "slow":  # answers after any sane download timeout
+            time.sleep(6)
+            return self._send(200, b"User-agent: *\nDisallow: /private/\n", "text/plain")
         if mode == "reset":
             self.close_connection = True
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -357,7 +360,8 @@ class PressServer:
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, robots: str = "ok"):
         """`robots`: "ok" (disallows /private/), an HTTP status such as "503" or "404" served for
-        /robots.txt, or "reset" (the connection is reset) — to test the robots.txt failure policy."""
+        /robots.txt, "reset" (the connection is reset) or "slow" (answers after 6 s) — to test the
+        robots.txt failure policy."""
         self.robots = robots
         handler = type("Handler", (_Handler,), {"press": self})
         self.httpd = ThreadingHTTPServer((host, port), handler)

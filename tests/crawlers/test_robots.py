@@ -55,9 +55,10 @@ def test_many_waiters_on_one_robots_txt_are_all_checked(own_press, press_ctx) ->
     assert report.indexed == 1
 
 
-@pytest.mark.parametrize("own_press", ["503", "reset"], indirect=True)
+@pytest.mark.slow
+@pytest.mark.parametrize("own_press", ["503", "reset", "slow"], indirect=True)
 def test_unreachable_robots_txt_disallows_the_host(own_press, press_ctx) -> None:
-    """5xx or no answer (after the retries): nothing on that host is fetched in this crawl."""
+    """5xx, reset or timeout (after the retries): nothing on that host is fetched in this crawl."""
     paths = [SYNTHETIC_FOREIGN["path"], "/fault/wrong-charset"]
     report = _run(press_ctx, own_press, paths)
     assert own_press.hits["/robots.txt"] == 3  # first try + 2 retries (settings.crawl.retries)
