@@ -13,6 +13,7 @@ diminishing returns, so one passing mention deep in a long text stays below the 
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 import re
@@ -39,6 +40,27 @@ _INSTITUTION_RE = re.compile(
     r"doan|chu tich|pho chu tich|bi thu|giam doc|people's committee|police|department|court|hospital)\W*$"
 )
 
+# (folded) public bodies anywhere earlier in the same clause: "Bệnh viện Nhi đồng 2, TP HCM"
+_BODY_RE = re.compile(
+    r"(?<!\w)(?:ubnd|hdnd|cong an|thanh uy|quan uy|benh vien|toa an|tand|vksnd|vien kiem sat|chi cuc|doi canh sat|"
+    r"phong canh sat|so (?:gd|giao duc|y te|gtvt|giao thong|tai nguyen|tn|xay dung|ke hoach|khdt|cong thuong|lao dong|"
+    r"ld|van hoa|vh|tai chinh|noi vu|tu phap|thong tin|tt|ngoai vu|du lich|nong nghiep|khoa hoc|kh)|"
+    r"people's committee|department of|police|hospital|court)(?!\w)"
+)
+# (folded) a contact address, a head office, a home town: the city is where someone is from
+_PASSING_RE = re.compile(
+    r"(?<!\w)(?:dia chi|lien he|dien thoai|(?:dt|tel|fax)\s*:|email|que|que quan|sinh ra|nguoi goc|tru so|"
+    r"van phong dai dien|chi nhanh|phuong|address|based in|headquartered|born in|native of|hometown)(?!\w)"
+)
+# a house number and street just before the mention ("233 Nguyễn Văn Luông, phường 11, quận 6")
+_ADDRESS_RE = re.compile(r"(?<![\w.,/-])\d{1,4}[A-Za-z]?(?:/\d+[A-Za-z]?)*\s+(?:đường\s+)?[A-ZĐ]\w+")
+# (folded) the place of an event a few words back in the same clause: "khai mạc tại Trung tâm văn
+# hóa Pháp, TP HCM", "diễn ra ở quận 6"
+_LOCATIVE_WIDE_RE = re.compile(r"(?<!\w)(?:tai|o|in|at|en|a|dien ra|to chuc|khai mac)(?!\w)")
+_CLAUSE_SPLIT_RE = re.compile(r"[!?;\n]|\.\s")
+_SENTENCE_RE = re.compile(r"(?<=[.!?…])[\"”'’)]*\s+(?=[^\sa-zđà-ỹ])|\n+")
+_JOIN_RE = re.compile(r"[\s,()\-–]*")
+
 _NOBOUNDARY_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0eff\u1780-\u17ff]")
 
 
@@ -64,6 +86,7 @@ class _Alias:
     kind: str
     ascii_only: bool = False  # a plain-ASCII name matches only plain-ASCII text
     words: tuple[str, ...] = ()  # lower-case words with diacritics, for the exact check
+    capitalised: bool = False  # the name's last word is a capitalised proper name ("Hóc Môn")
 
 
 def fold_same_length(text: str) -> str:
@@ -83,6 +106,13 @@ def _exact_words(name: str) -> tuple[str, ...]:
     if name.isascii() or _NOBOUNDARY_RE.search(name) or any("\u0400" <= c <= "\u04ff" for c in name):
         return ()
     return tuple(_WORD_RE.findall(normalize_text(name).lower()))
+
+
+def _is_accented(text: str) -> bool:
+    """Vietnamese typed with diacritics (a quarter of its words or more carry one): then a
+    plain-ASCII span is not a Vietnamese name typed without them."""
+    words = _WORD_RE.findall(text[:3000])
+    return bool(words) and sum(1 for w in words if not w.isascii()) >= 0.25 * len(words)
 
 
 def _is_cyrillic(word: str) -> bool:
@@ -170,7 +200,8 @@ class CityMatcher:
                     continue
                 seen.add(key)
                 self.kinds[key] = kind
-                self.names.add(n, _Alias(n, kind, n.isascii(), _exact_words(n)))
+                last = _WORD_RE.findall(n)[-1:] or [""]
+                self.names.add(n, _Alias(n, kind, n.isascii(), _exact_words(n), last[0][:1].isupper()))
 
         add(city.officials, "official")
         for names in city.aliases.values():
@@ -199,15 +230,28 @@ class CityMatcher:
         folded = fold_same_length(text)
         toks = [(m.group(0), m.start(), m.end()) for m in _WORD_RE.finditer(folded)]
         found = []
+        accented: bool | None = None
         for s, e, a in self.names.find(folded, toks):
             assert isinstance(a, _Alias)
             span = text[s:e]
             if a.ascii_only and not span.isascii():
                 continue
-            # a name with diacritics matches text typed without them ("Hoc Mon"), but in text
-            # with diacritics they must agree: "học môn" is not Hóc Môn, "cử chỉ" not Củ Chi
-            if a.words and not span.isascii() and tuple(_WORD_RE.findall(span.lower())) != a.words:
-                continue
+            if a.words:
+                # a name with diacritics matches text typed without them ("Hoc Mon"), but in text
+                # with diacritics they must agree: "học môn" is not Hóc Môn, "cử chỉ" not Củ Chi,
+                # "chuyên gia dinh dưỡng" not Gia Định; and a proper name is capitalised there
+                # ("chu kỳ hóc-môn" is a hormone, not Hóc Môn)
+                if span.isascii():
+                    if accented is None:
+                        accented = _is_accented(text)
+                    if accented:
+                        continue
+                else:
+                    span_words = _WORD_RE.findall(span)
+                    if tuple(w.lower() for w in span_words) != a.words:
+                        continue
+                    if a.capitalised and span_words[-1][:1].islower():
+                        continue
             found.append((s, e, a))
         if not found:
             return []
@@ -265,42 +309,81 @@ class CityMatcher:
                 return kind
         return "name"
 
+    def groups(self, mentions: list[Mention], title: str, text: str) -> list[tuple[str, int, int, list[str]]]:
+        """Strong mentions merged into place references: (field, start, end, kinds). Mentions
+        separated only by commas, spaces, dashes or brackets ("Q.3, TP.HCM", "quận 10 (TP HCM)")
+        are one reference."""
+        out: list[tuple[str, int, int, list[str]]] = []
+        for m in sorted((m for m in mentions if not m.weak), key=lambda m: (m.field == "title", m.start)):
+            field = "title" if m.field == "title" else "text"
+            if out:
+                f0, s0, e0, kinds = out[-1]
+                src = title if field == "title" else text
+                if (f0 == "title") == (field == "title") and 0 <= m.start - e0 <= LIST_GAP \
+                        and _JOIN_RE.fullmatch(src[e0 : m.start]):
+                    out[-1] = (f0, s0, max(e0, m.end), [*kinds, self.kind_of(m.alias)])
+                    continue
+            out.append((m.field, m.start, m.end, [self.kind_of(m.alias)]))
+        return out
+
     def features(self, mentions: list[Mention], title: str, text: str,
                  others: dict[str, list[tuple[int, int]]] | None = None) -> dict[str, float]:
-        """What the relevance model reads: mentions per field and kind, their evidence with
-        diminishing returns, how early the city comes, how much other places compete, and the
-        words around each mention (a location "tại TP.HCM", a city body "UBND TP.HCM", or one
-        name in a list "Hà Nội, TP.HCM và Đà Nẵng")."""
+        """What the relevance model reads. Mentions next to each other ("Q.3, TP.HCM") are one
+        place reference; per reference: its field and kind, with diminishing returns, and the
+        words around it — a location ("tại TP.HCM"), a city body ("UBND TP.HCM", "Bệnh viện
+        Nhi đồng 2, TP HCM"), a parenthesis ("(N.Ngân, TP.HCM)": a reader's or an author's
+        address), a contact address or home town, one name in a list ("Hà Nội, TP.HCM và Đà
+        Nẵng"). Per article: how early the city comes, how many sentences name it, and how much
+        other places compete (the most-named other place against the city)."""
         others = others or {}
         text_length = len(text)
+        groups = self.groups(mentions, title, text)
+        bounds = _sentence_bounds(text)
         per_field: dict[str, list[float]] = {"title": [], "lead": [], "body": []}
-        weak = 0
+        weak = sum(1 for m in mentions if m.weak)
         first = 1.0
-        listed = located = institution = 0
-        for m in mentions:
-            if m.weak:
-                weak += 1
-                continue
-            per_field[m.field].append(KIND_WEIGHT[self.kind_of(m.alias)])
-            src, spans = (title, others.get("title", [])) if m.field == "title" else (text, others.get("text", []))
-            if m.field == "title":
+        listed = located = located_wide = institution = paren = passing = 0
+        first_sentence = 0.0
+        sentence_end = bounds[0] if bounds else text_length
+        sentences: set[int] = set()
+        for field, s, e, kinds in groups:
+            per_field[field].append(max(KIND_WEIGHT[k] for k in kinds))
+            src, spans = (title, others.get("title", [])) if field == "title" else (text, others.get("text", []))
+            if field == "title":
                 first = 0.0
-            elif text_length:
-                first = min(first, m.start / max(text_length, 1))
-            if any(abs(s - m.end) <= LIST_GAP or abs(m.start - e) <= LIST_GAP for s, e in spans):
+                first_sentence = 1.0
+            else:
+                if text_length:
+                    first = min(first, s / max(text_length, 1))
+                if s < sentence_end:
+                    first_sentence = 1.0
+                sentences.add(bisect.bisect_right(bounds, s))
+            if any(abs(a - e) <= LIST_GAP or abs(s - b) <= LIST_GAP for a, b in spans):
                 listed += 1
-            before = fold(src[max(0, m.start - 28) : m.start])
+            before = fold(src[max(0, s - 60) : s])
+            clause = _CLAUSE_SPLIT_RE.split(before)[-1]
             if _LOCATIVE_RE.search(before[-14:]):
                 located += 1
-            if _INSTITUTION_RE.search(before):
+            if _LOCATIVE_WIDE_RE.search(clause[-48:]):
+                located_wide += 1
+            # a body of the city: an official name, or a public body just before or inside the
+            # reference ("UBND TP.HCM", "Bệnh viện Nhi đồng 2, TP HCM")
+            if "official" in kinds or _INSTITUTION_RE.search(before[-32:]) or _BODY_RE.search(clause) \
+                    or _BODY_RE.search(fold(src[s:e])):
                 institution += 1
+            if clause.rfind("(") > clause.rfind(")"):
+                paren += 1
+            if _PASSING_RE.search(clause) or _ADDRESS_RE.search(src[max(0, s - 40) : s]):
+                passing += 1
         evidence = 0.0
         for field, weights in per_field.items():
             weights.sort(reverse=True)
-            # the n-th mention in a field counts 1/n: many repetitions saturate
+            # the n-th reference in a field counts 1/n: many repetitions saturate
             evidence += FIELD_WEIGHT[field] * sum(w / (i + 1) for i, w in enumerate(weights))
-        strong = sum(len(v) for v in per_field.values())
+        strong = len(groups)
         n_others = len(others.get("title", [])) + len(others.get("text", []))
+        top_other = _top_other(title, text, others)
+        n_sent = len(bounds) + 1
         return {
             "evidence": evidence,
             "title": float(bool(per_field["title"])),
@@ -308,12 +391,19 @@ class CityMatcher:
             "body": math.log1p(len(per_field["body"])),
             "weak": math.log1p(weak),
             "first": first,
+            "first_sentence": first_sentence,
             "density": 1000.0 * strong / max(text_length, 300),
+            "sentences": len(sentences) / n_sent,
             "others": math.log1p(n_others),
             "share": strong / (strong + n_others) if strong + n_others else 0.0,
+            "dominated": math.log1p(top_other) - math.log1p(strong),
+            "other_title": float(bool(others.get("title")) and not per_field["title"]),
             "listed": listed / strong if strong else 0.0,
             "located": located / strong if strong else 0.0,
+            "located_wide": located_wide / strong if strong else 0.0,
             "institution": institution / strong if strong else 0.0,
+            "paren": paren / strong if strong else 0.0,
+            "passing": passing / strong if strong else 0.0,
         }
 
     def score(self, mentions: list[Mention], title: str = "", text: str = "",
@@ -334,6 +424,22 @@ class CityMatcher:
             return mentions, 0.0
         others = {"title": self.other_spans(title), "text": self.other_spans(text)}
         return mentions, self.score(mentions, title, text, others)
+
+
+def _sentence_bounds(text: str) -> list[int]:
+    """Where each sentence but the last ends (a new sentence starts with a capital or a digit,
+    so "TP. HCM" does not split)."""
+    return [m.start() for m in _SENTENCE_RE.finditer(text)]
+
+
+def _top_other(title: str, text: str, others: dict[str, list[tuple[int, int]]]) -> int:
+    """How many times the most-named other place is named (title and text)."""
+    counts: dict[str, int] = {}
+    for field, src in (("title", title), ("text", text)):
+        for s, e in others.get(field, []):
+            key = fold(src[s:e])
+            counts[key] = counts.get(key, 0) + 1
+    return max(counts.values(), default=0)
 
 
 class RelevanceModel:
