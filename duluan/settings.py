@@ -103,6 +103,7 @@ class EnrichmentSettings(_Strict):
     )
     relevance_threshold: float = Field(default=0.5, ge=0, le=1)
     embeddings: bool = True
+    embedding_threads: int = Field(default=1, ge=1, le=64)
     languages: list[str] = Field(
         default_factory=lambda: [
             "vi", "en", "fr", "zh", "ja", "ko", "ru", "de", "es", "th", "km", "lo",

@@ -130,6 +130,10 @@ class StoryClusterer:
         if use_embeddings is None:
             use_embeddings = bool(settings.enrichment.embeddings) if settings is not None else True
         self.use_embeddings = use_embeddings
+        if settings is not None and use_embeddings:
+            from enrichment.embeddings import configure
+
+            configure(threads=settings.enrichment.embedding_threads)
         self.window = timedelta(hours=window_hours)
         self._template = MinHash(num_perm=NUM_PERM, seed=1, scheme="affine32", hashfunc=_crc32)
         self.lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
@@ -214,21 +218,70 @@ class StoryClusterer:
         if index is not None and not self._warmed:
             self.warm_up_from_index(index, articles)
         order = sorted(range(len(articles)), key=lambda i: (articles[i].published_at, articles[i].id))
+        self._prefetch_embeddings([articles[i] for i in order])
         out: list[Article | None] = [None] * len(articles)
         for i in order:
             out[i] = self._assign_one(articles[i])
         return [a for a in out if a is not None]
 
+    @staticmethod
+    def embed_text(article: Article) -> str:
+        """What is embedded: the title and the first EMBED_LEAD_CHARS characters of the text."""
+        return f"{article.title}. {(article.text or '')[:EMBED_LEAD_CHARS]}"
+
+    def _wants_embedding(self, article: Article) -> bool:
+        return self.use_embeddings and article.effective_relevant(self.threshold)
+
+    def _prefetch_embeddings(self, ordered: Sequence[Article]) -> None:
+        """Embed in one batch (~1.4x the rate of one text at a time) the articles of a batch that
+        `_match` will embed: city-relevant, not already known, and not a near-duplicate of a
+        known article or of an earlier one in the batch (step 1 links those without an
+        embedding). Same-event links (step 2) are not predicted; an article linked that way was
+        embedded for nothing, which costs less than embedding the others one by one. The vectors
+        land in the embedder's cache, where `_embed` finds them."""
+        if not self.use_embeddings:
+            return
+        batch_lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
+        batch: dict[str, tuple[Article, MinHash, int]] = {}
+        texts: list[str] = []
+        for a in ordered:
+            if a.id in self.entries or a.id in batch:
+                continue
+            mh, size = self.signature(a)
+            self.minhashes[a.id], self.sizes[a.id] = mh, size  # `_assign_one` reuses them
+            dup = False
+            for key in self.lsh.query(mh):
+                e = self.entries.get(key)
+                if e is not None and self._in_window(e, a.published_at) and \
+                        self.duplicate_score(mh.jaccard(self.minhashes[key]), size, self.sizes.get(key, 0))[0]:
+                    dup = True
+                    break
+            if not dup:
+                for key in batch_lsh.query(mh):
+                    b, bmh, bsize = batch[key]
+                    if abs(b.published_at - a.published_at) <= self.window and \
+                            self.duplicate_score(mh.jaccard(bmh), size, bsize)[0]:
+                        dup = True
+                        break
+            batch[a.id] = (a, mh, size)
+            batch_lsh.insert(a.id, mh)
+            if not dup and self._wants_embedding(a):
+                texts.append(self.embed_text(a))
+        if len(texts) > 1:
+            from enrichment.embeddings import CACHE_SIZE, embed_passages
+
+            embed_passages(texts[: CACHE_SIZE // 2])
+
     def _embed(self, article: Article) -> np.ndarray | None:
         """Embedding of title + lead of a city-relevant article (None for the others or when
         embeddings are off). Called only for articles that start a story or are foreign-language
         candidates: a copy of a known story needs none, which keeps the embedder's load low."""
-        if not self.use_embeddings or not article.effective_relevant(self.threshold):
+        if not self._wants_embedding(article):
             return None
         from enrichment.embeddings import embed_passages
 
         self.embedded += 1
-        return embed_passages([f"{article.title}. {(article.text or '')[:EMBED_LEAD_CHARS]}"])[0]
+        return embed_passages([self.embed_text(article)])[0]
 
     def _assign_one(self, article: Article) -> Article:
         known = self.entries.get(article.id)
@@ -405,6 +458,16 @@ class StoryClusterer:
         items = sorted((a for a in articles if a.story_id and a.id not in self.entries),
                        key=lambda a: (a.published_at, a.id))
         seen_stories: set[str] = set()
+        first: dict[str, str] = {}
+        for k, a in enumerate(items):  # which articles get an embedding: batch them (see below)
+            sid = a.story_id or "st-" + a.id[:16]
+            if sid not in first and len(items) - k <= WARM_EMBED_MAX * 4 and self._wants_embedding(a):
+                first[sid] = self.embed_text(a)
+            first.setdefault(sid, "")
+        if self.use_embeddings and any(first.values()):
+            from enrichment.embeddings import CACHE_SIZE, embed_passages
+
+            embed_passages([t for t in first.values() if t][: CACHE_SIZE // 2])
         for k, a in enumerate(items):
             mh, size = self.signature(a)
             sid = a.story_id or "st-" + a.id[:16]
