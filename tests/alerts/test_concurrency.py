@@ -14,6 +14,7 @@ import os
 import uuid
 from collections import Counter
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +91,58 @@ def _worker(env: dict[str, str], rounds: list[list[str]], barrier: Any, out: Any
     out.put({"pid": os.getpid(), "touched": touched, "races": races.count})
 
 
+def _pickup_worker(env: dict[str, str], rounds: list[str], barrier: Any, out: Any) -> None:
+    """A separate OS process running the first-foreign-pickup check (what `duluan run`'s job and
+    every pipeline batch with a foreign article do) on one story per round."""
+    os.environ.update(env)
+    from alerts.engine import wait_for_deliveries
+    from alerts.records import talking_points_for
+    from alerts.triggers import check_foreign_pickup, load_triggers
+    from duluan.context import AppContext
+
+    ctx = AppContext.load()
+    cfg = load_triggers(ctx).foreign_pickup
+    ctx.index.search  # noqa: B018 - open the index before the barrier
+    talking_points_for(ctx, None, ["sea_islands"], text="warm up")
+    with ctx.session() as s:
+        s.query(AlertRecord.id).first()
+    created = []
+    for sid in rounds:
+        barrier.wait(timeout=120)
+        recs = check_foreign_pickup(ctx, [sid], cfg)
+        created.append(sorted(r.id for r in recs))
+        if recs:
+            from alerts.delivery import DISPATCHER
+
+            DISPATCHER.submit(ctx, [r.id for r in recs])
+    wait_for_deliveries(timeout=60)
+    ctx.close()
+    out.put({"pid": os.getpid(), "created": created})
+
+
+def _write_settings(config_dir: Path, database_url: str, smtp: SmtpServer, hook: WebhookReceiver) -> None:
+    settings = {
+        "database_url": database_url,
+        "smtp": {"host": "127.0.0.1", "port": smtp.port, "sender": "du-luan@stttt.example.gov.vn"},
+        "alerts": {"email_to": ["office@stttt.example.gov.vn"], "webhooks": [{"id": "office-bot", "url": hook.url}]},
+    }
+    (config_dir / "settings.yaml").write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
+
+
+def _run_workers(target: Any, env: dict[str, str], rounds: list[Any]) -> list[dict[str, Any]]:
+    mp = multiprocessing.get_context("spawn")
+    barrier, out = mp.Barrier(WORKERS), mp.Queue()
+    procs = [mp.Process(target=target, args=(env, rounds, barrier, out)) for _ in range(WORKERS)]
+    for p in procs:
+        p.start()
+    results = [out.get(timeout=300) for _ in procs]
+    for p in procs:
+        p.join(timeout=60)
+        assert p.exitcode == 0
+    assert len({r["pid"] for r in results}) == WORKERS
+    return results
+
+
 def _story(n: int) -> list[Any]:
     """A story told by three outlets in two countries: the third outlet escalates it."""
     sid = f"story-race-{n}-{uuid.uuid4().hex[:6]}"
@@ -102,29 +155,13 @@ def test_two_processes_open_one_alert_per_story(database_url: str, app_env: dict
                                                 tmp_path: Path) -> None:
     smtp, hook = SmtpServer().start(), WebhookReceiver().start()
     try:
-        settings = {
-            "database_url": database_url,
-            "smtp": {"host": "127.0.0.1", "port": smtp.port, "sender": "du-luan@stttt.example.gov.vn"},
-            "alerts": {"email_to": ["office@stttt.example.gov.vn"],
-                       "webhooks": [{"id": "office-bot", "url": hook.url}]},
-        }
-        (config_dir / "settings.yaml").write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
+        _write_settings(config_dir, database_url, smtp, hook)
         stories = [_story(n) for n in range(ROUNDS)]
         rounds = [[a.model_dump_json() for a in story] for story in stories]
         env = {**app_env, "DULUAN_WEBHOOK_SECRET": WEBHOOK_SECRET}
         engine = db.make_engine(database_url)
         db.init_db(engine)  # as `duluan init` would; the workers' own init is then a no-op
-
-        mp = multiprocessing.get_context("spawn")
-        barrier, out = mp.Barrier(WORKERS), mp.Queue()
-        procs = [mp.Process(target=_worker, args=(env, rounds, barrier, out)) for _ in range(WORKERS)]
-        for p in procs:
-            p.start()
-        results = [out.get(timeout=300) for _ in procs]
-        for p in procs:
-            p.join(timeout=60)
-            assert p.exitcode == 0
-        assert len({r["pid"] for r in results}) == WORKERS
+        results = _run_workers(_worker, env, rounds)
 
         factory = db.session_factory(engine)
         with factory() as s:
@@ -158,6 +195,47 @@ def test_two_processes_open_one_alert_per_story(database_url: str, app_env: dict
         created_by = Counter(aid for r in results for batch in r["touched"] for aid in batch)
         assert set(created_by) == {r.id for r in alerts}
         print("races lost and redone per worker:", [r["races"] for r in results])
+    finally:
+        smtp.stop()
+        hook.stop()
+
+
+def test_two_processes_raise_one_foreign_pickup_alert(database_url: str, app_env: dict[str, str],
+                                                      config_dir: Path) -> None:
+    """The scheduled triggers create alerts too: two processes checking the same story's first
+    foreign pickup at once store one alert and send it once."""
+    from duluan.context import AppContext
+
+    smtp, hook = SmtpServer().start(), WebhookReceiver().start()
+    try:
+        _write_settings(config_dir, database_url, smtp, hook)
+        now = datetime.now(UTC)
+        sids = [f"story-pickup-{n}-{uuid.uuid4().hex[:6]}" for n in range(ROUNDS)]
+        ctx = AppContext.load()
+        ctx.index.upsert([a for sid in sids for a in (
+            article(story=sid, source="tuoitre", country="VN", kind="domestic", language="vi",
+                    title="TP.HCM khởi công dự án chống ngập", published=now - timedelta(hours=3)),
+            article(story=sid, source="foreign-daily", country="US", title="Saigon starts flood project",
+                    published=now - timedelta(hours=1)))])
+        ctx.close()
+        ctx.engine.dispose()
+        results = _run_workers(_pickup_worker, {**app_env, "DULUAN_WEBHOOK_SECRET": WEBHOOK_SECRET}, sids)
+
+        engine = db.make_engine(database_url)
+        with db.session_factory(engine)() as s:
+            alerts = s.query(AlertRecord).all()
+            assert sorted(r.dedup_key or "" for r in alerts) == sorted(f"pickup:{sid}" for sid in sids)
+            assert {r.rule_id for r in alerts} == {"foreign-pickup"}
+            for rec in alerts:
+                assert Counter(d.channel for d in s.query(Delivery).filter_by(alert_id=rec.id)) == {
+                    "inbox": 1, "email": 1, "webhook": 1}
+            assert Counter(d.state for d in s.query(Delivery)) == {"sent": 3 * ROUNDS}
+        engine.dispose()
+        # each round: exactly one of the two processes created the story's alert
+        for n in range(ROUNDS):
+            assert sum(len(r["created"][n]) for r in results) == 1
+        assert Counter(str(m["X-DuLuan-Alert"]) for m in smtp.parsed()) == {r.id: 1 for r in alerts}
+        assert Counter(r.headers["X-DuLuan-Alert"] for r in hook.behaviour.received) == {r.id: 1 for r in alerts}
     finally:
         smtp.stop()
         hook.stop()
@@ -197,8 +275,6 @@ def test_existing_database_with_duplicates_is_merged_then_indexed(database_url: 
         c.execute(text(f"DROP INDEX {db.OPEN_ALERT_DEDUP_INDEX.name}"))
     assert db.OPEN_ALERT_DEDUP_INDEX.name not in {ix["name"] for ix in inspect(engine).get_indexes("alerts")}
     factory = db.session_factory(engine)
-    from datetime import UTC, datetime, timedelta
-
     t0 = datetime(2026, 11, 2, 3, tzinfo=UTC)
     with factory() as s:
         for i, (aid, arts) in enumerate([("old", ["x1"]), ("dup1", ["x2"]), ("dup2", ["x1", "x3"])]):
