@@ -14,6 +14,7 @@ diminishing returns, so one passing mention deep in a long text stays below the 
 from __future__ import annotations
 
 import bisect
+import functools
 import json
 import math
 import re
@@ -106,6 +107,15 @@ def _exact_words(name: str) -> tuple[str, ...]:
     if name.isascii() or _NOBOUNDARY_RE.search(name) or any("\u0400" <= c <= "\u04ff" for c in name):
         return ()
     return tuple(_WORD_RE.findall(normalize_text(name).lower()))
+
+
+@functools.lru_cache(maxsize=4)
+def _folded_tokens(text: str) -> tuple[str, list[tuple[str, int, int]]]:
+    """The folded text and its words with offsets; cached because the city's names and the
+    other places are looked up in the same text one after the other (callers must not modify
+    the list)."""
+    folded = fold_same_length(text)
+    return folded, [(m.group(0), m.start(), m.end()) for m in _WORD_RE.finditer(folded)]
 
 
 def _is_accented(text: str) -> bool:
@@ -227,8 +237,7 @@ class CityMatcher:
         without the ones inside an exclusion phrase."""
         if not text:
             return []
-        folded = fold_same_length(text)
-        toks = [(m.group(0), m.start(), m.end()) for m in _WORD_RE.finditer(folded)]
+        folded, toks = _folded_tokens(text)
         found = []
         accented: bool | None = None
         for s, e, a in self.names.find(folded, toks):
@@ -276,8 +285,7 @@ class CityMatcher:
         """Where other places of the country are named (national round-ups name many)."""
         if not text:
             return []
-        folded = fold_same_length(text)
-        toks = [(m.group(0), m.start(), m.end()) for m in _WORD_RE.finditer(folded)]
+        folded, toks = _folded_tokens(text)
         out = []
         for s, e, _ in self.others.find(folded, toks):
             span = text[s:e]
@@ -295,8 +303,7 @@ class CityMatcher:
             out.append(Mention(alias=title[s:e], field="title", start=s, end=e, weak=weak))
         lead_end = lead_length(text)
         for s, e, _a, weak in self.find_in(text):
-            field = "lead" if s < lead_end else "body"
-            out.append(Mention(alias=text[s:e], field=field, start=s, end=e, weak=weak))
+            out.append(Mention(alias=text[s:e], field="lead" if s < lead_end else "body", start=s, end=e, weak=weak))
         return out
 
     def kind_of(self, alias_text: str) -> str:
