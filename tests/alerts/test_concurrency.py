@@ -151,6 +151,7 @@ def _story(n: int) -> list[Any]:
             article(story=sid, source="paper-c", country="GB", title=f"Spratly row deepens, round {n}")]
 
 
+@pytest.mark.slow
 def test_two_processes_open_one_alert_per_story(database_url: str, app_env: dict[str, str], config_dir: Path,
                                                 tmp_path: Path) -> None:
     smtp, hook = SmtpServer().start(), WebhookReceiver().start()
@@ -200,6 +201,7 @@ def test_two_processes_open_one_alert_per_story(database_url: str, app_env: dict
         hook.stop()
 
 
+@pytest.mark.slow
 def test_two_processes_raise_one_foreign_pickup_alert(database_url: str, app_env: dict[str, str],
                                                       config_dir: Path) -> None:
     """The scheduled triggers create alerts too: two processes checking the same story's first
