@@ -424,12 +424,15 @@ class SentimentModel:
             return out
         return [_label(s, 0.05 if language == "en" else LABEL_THRESHOLD) for s in self.sentence_scores(texts, language)]
 
-    def method(self, language: str) -> str:
+    def method(self, language: str, e5: bool | None = None) -> str:
+        """The method name recorded on the article; for English, `e5` says whether the e5 model
+        scored any sentence (default: whether it is loaded)."""
         if language == "vi":
             return "lr-tfidf-vi"
         if language == "en":
             if self.en_target:
-                return "lr-tfidf-target-e5-en" if self.en_e5 is not None else "lr-tfidf-target-en"
+                use = self.en_e5 is not None if e5 is None else (e5 and self.en_e5 is not None)
+                return "lr-tfidf-target-e5-en" if use else "lr-tfidf-target-en"
             return "vader" if self.en.meta.get("method") == "vader" else "lr-tfidf-vader-en"
         if self.xx is not None and self.use_embeddings:
             return "e5-lr-xx"
@@ -446,6 +449,8 @@ class SentimentModel:
             sents, weights, targets = self._weighted_sentences(article, XX_MAX_SENTENCES if embedded else MAX_SENTENCES,
                                                                300 if embedded else 1000)
             scores = self.sentence_scores(sents, lang, targets) if method != "none" else []
+            if lang == "en":
+                method = self.method(lang, e5=any(t is not None for t in targets))
         except (ValueError, RuntimeError, IndexError, OverflowError) as exc:
             log.warning("sentiment failed for %s (%s): %s", article.source_id, article.url, exc)
             sents, weights, scores, method = [], [], [], "none"
@@ -557,6 +562,6 @@ def evaluate(texts: Sequence[str], labels: Sequence[int], language: str, model: 
     m = model or load_sentiment_model()
     pred = m.predict(list(texts), language, targets)
     res: dict[str, Any] = macro_f1([int(y) for y in labels], pred)
-    res["method"] = m.method(language)
+    res["method"] = m.method(language, e5=bool(targets) and any(targets)) if language == "en" else m.method(language)
     res["language"] = language
     return res
