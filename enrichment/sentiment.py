@@ -51,7 +51,7 @@ XX_MAX_SENTENCES = 6  # other languages go through the embedder, which is ~100x 
 CITY_WEIGHT = 3.0
 TITLE_WEIGHT = 2.0
 LABEL_THRESHOLD = 0.2  # |score| below this is neutral
-EN_E5_MAX_SENTENCES = 4  # city sentences per English article scored with the e5 model
+E5_MAX_SENTENCES = 2  # city sentences per en/vi article scored by the e5 models (one e5 call each)
 EN_WINDOW = 5  # words either side of the target in the English target-dependent model
 WINDOW_PREFIX = "w:"
 
@@ -334,6 +334,10 @@ class SentimentModel:
         self.en_e5: LinearTfidf | None = None
         if self.use_embeddings and (model_dir / "sentiment_en_e5.npz").exists():
             self.en_e5 = LinearTfidf.load(model_dir / "sentiment_en_e5.npz")
+        # the same for Vietnamese (TF-IDF + lexicon + e5), for city sentences when embeddings are on
+        self.vi_e5: LinearTfidf | None = None
+        if self.use_embeddings and (model_dir / "sentiment_vi_e5.npz").exists():
+            self.vi_e5 = LinearTfidf.load(model_dir / "sentiment_vi_e5.npz")
         self.xx: dict[str, np.ndarray] | None = None
         xx_path = model_dir / "sentiment_xx.npz"
         if xx_path.exists():
@@ -364,6 +368,10 @@ class SentimentModel:
             if language == "en" and self.en_e5 is not None:
                 for i, p in self._e5_proba(sentences, tgts).items():
                     out[i] = self._score(self.en_e5, p)
+            if language == "vi" and self.vi_e5 is not None:
+                idx = [i for i, t in enumerate(tgts) if t is not None][:E5_MAX_SENTENCES]
+                for i, p in zip(idx, self._vi_e5_proba([sentences[i] for i in idx]), strict=True):
+                    out[i] = self._score(self.vi_e5, p)
             return out
         if self.xx is not None and self.use_embeddings:
             from enrichment.embeddings import embed_passages
@@ -377,9 +385,9 @@ class SentimentModel:
         return [0.0 for _ in sentences]
 
     def _e5_proba(self, sentences: Sequence[str], targets: Sequence[tuple[int, int] | None]) -> dict[int, np.ndarray]:
-        """English sentences with a target, scored by the e5 model (at most EN_E5_MAX_SENTENCES)."""
+        """English sentences with a target, scored by the e5 model (at most E5_MAX_SENTENCES)."""
         assert self.en_e5 is not None
-        idx = [i for i, t in enumerate(targets) if t is not None][:EN_E5_MAX_SENTENCES]
+        idx = [i for i, t in enumerate(targets) if t is not None][:E5_MAX_SENTENCES]
         if not idx:
             return {}
         from enrichment.embeddings import embed_passages
@@ -393,6 +401,18 @@ class SentimentModel:
             feats, extra = en_target_features(sentences[i], targets[i], window, self._vader)
             out[i] = self.en_e5.proba(feats, extra + emb[row[sentences[i]]].tolist())
         return out
+
+    def _vi_e5_proba(self, sentences: Sequence[str]) -> list[np.ndarray]:
+        """Vietnamese sentences scored by the e5 model (one batched e5 call)."""
+        assert self.vi_e5 is not None
+        if not sentences:
+            return []
+        from enrichment.embeddings import embed_passages
+
+        emb = embed_passages(list(sentences)) * float(self.vi_e5.meta.get("emb_scale", 1.0))
+        seg = bool(self.vi_e5.meta.get("segment", False))
+        return [self.vi_e5.proba(ngrams(vi_tokens(t, seg)), lexicon_features(t, "vi") + emb[k].tolist())
+                for k, t in enumerate(sentences)]
 
     def _proba(self, model: LinearTfidf, text: str, language: str, target: tuple[int, int] | None = None) -> np.ndarray:
         if language == "en" and self.en_target:
@@ -411,6 +431,9 @@ class SentimentModel:
         of each sentence (tone toward them: the mean probability over the spans)."""
         if language in ("vi", "en") and not (language == "en" and self.en.meta.get("method") == "vader"):
             model = self.vi if language == "vi" else self.en
+            if language == "vi" and self.vi_e5 is not None:  # the model city sentences get
+                ps = [p for k in range(0, len(texts), 64) for p in self._vi_e5_proba(list(texts[k : k + 64]))]
+                return [self.vi_e5.classes[int(np.argmax(p))] for p in ps]
             out = []
             for i, t in enumerate(texts):
                 spans: list[tuple[int, int] | None] = list(targets[i]) if targets is not None and targets[i] else [None]
@@ -444,6 +467,7 @@ class SentimentModel:
         recorded. Never raises on bad text: it degrades to neutral with method "none"."""
         lang = (article.language or "und").split("-")[0].lower()
         method = self.method(lang)
+        suffix = ""
         try:
             embedded = method == "e5-lr-xx"  # ~10 sentences/s: score the title, lead and city sentences only
             sents, weights, targets = self._weighted_sentences(article, XX_MAX_SENTENCES if embedded else MAX_SENTENCES,
@@ -451,19 +475,21 @@ class SentimentModel:
             scores = self.sentence_scores(sents, lang, targets) if method != "none" else []
             if lang == "en":
                 method = self.method(lang, e5=any(t is not None for t in targets))
+            if lang == "vi" and self.vi_e5 is not None and any(t is not None for t in targets):
+                suffix = "-e5"  # keeps the method name; the version says the e5 model scored the city sentences
         except (ValueError, RuntimeError, IndexError, OverflowError) as exc:
             log.warning("sentiment failed for %s (%s): %s", article.source_id, article.url, exc)
-            sents, weights, scores, method = [], [], [], "none"
+            sents, weights, scores, method, suffix = [], [], [], "none", ""
         if scores:
             total = sum(weights)
             score = sum(w * s for w, s in zip(weights, scores, strict=True)) / total
         else:
             score = 0.0
         score = max(-1.0, min(1.0, round(score, 4)))
-        sentiment = Sentiment(label=_label(score, LABEL_THRESHOLD), score=score, method=f"{method}@{VERSION}")
+        sentiment = Sentiment(label=_label(score, LABEL_THRESHOLD), score=score, method=f"{method}@{VERSION}{suffix}")
         return article.model_copy(update={
             "sentiment": sentiment,
-            "enrichment": {**article.enrichment, "sentiment": f"{method}@{VERSION}"},
+            "enrichment": {**article.enrichment, "sentiment": f"{method}@{VERSION}{suffix}"},
         })
 
     def _weighted_sentences(self, article: Article, max_sentences: int = MAX_SENTENCES, max_len: int = 1000
@@ -562,6 +588,11 @@ def evaluate(texts: Sequence[str], labels: Sequence[int], language: str, model: 
     m = model or load_sentiment_model()
     pred = m.predict(list(texts), language, targets)
     res: dict[str, Any] = macro_f1([int(y) for y in labels], pred)
-    res["method"] = m.method(language, e5=bool(targets) and any(targets)) if language == "en" else m.method(language)
+    if language == "en":
+        res["method"] = m.method(language, e5=bool(targets) and any(targets))
+    elif language == "vi" and m.vi_e5 is not None:
+        res["method"] = "lr-tfidf-vi+e5"  # the model city sentences get with embeddings on
+    else:
+        res["method"] = m.method(language)
     res["language"] = language
     return res

@@ -35,11 +35,34 @@ def model():
     return load_sentiment_model()
 
 
-def test_vietnamese_heldout_macro_f1(model) -> None:
+def _no_embeddings_model():
+    from duluan.settings import Settings
+
+    s = Settings()
+    s.enrichment.embeddings = False
+    return load_sentiment_model(s)
+
+
+def test_vietnamese_heldout_macro_f1() -> None:
+    """The TF-IDF model (every Vietnamese sentence without embeddings, non-city sentences with)."""
     texts, labels = _rows("vi_uit_vsfc_heldout.tsv")
-    res = evaluate(texts, labels, "vi", model)
+    res = evaluate(texts, labels, "vi", _no_embeddings_model())
+    assert res["method"] == "lr-tfidf-vi"
     assert res["n"] == 1583
-    assert res["macro_f1"] >= 0.75, res  # measured 0.81; target of the issue is 0.70
+    assert res["macro_f1"] >= 0.75, res  # measured 0.794; target of the issue is 0.70
+
+
+@pytest.mark.slow
+def test_vietnamese_e5_model_heldout(model) -> None:
+    """The e5 model city sentences get when embeddings are on: better on news, worse on student
+    feedback (trained on 3,000 UIT-VSFC sentences only)."""
+    texts, labels = _rows("vi_news_heldout.tsv")
+    news = evaluate(texts, labels, "vi", model)
+    assert news["method"] == "lr-tfidf-vi+e5"
+    assert news["macro_f1"] >= 0.65, news  # measured 0.683 (TF-IDF model: 0.518)
+    texts, labels = _rows("vi_uit_vsfc_heldout.tsv")
+    uit = evaluate(texts, labels, "vi", model)
+    assert uit["macro_f1"] >= 0.72, uit  # measured 0.742 (TF-IDF model: 0.794)
 
 
 def test_vietnamese_news_heldout_is_better_than_majority(model) -> None:
@@ -144,7 +167,9 @@ def test_apply_weights_sentences_that_mention_the_city(model) -> None:
     assert with_city.sentiment is not None and without.sentiment is not None
     assert with_city.sentiment.label == -1
     assert with_city.sentiment.score < without.sentiment.score
-    assert with_city.enrichment["sentiment"] == with_city.sentiment.method == "lr-tfidf-vi@1"
+    assert with_city.enrichment["sentiment"] == with_city.sentiment.method == "lr-tfidf-vi@1-e5"
+    plain = _no_embeddings_model().apply(_article("Tin tổng hợp", text))
+    assert plain.enrichment["sentiment"] == "lr-tfidf-vi@1"
 
 
 def test_apply_english_and_other_languages(model) -> None:
