@@ -104,6 +104,7 @@ class EnrichmentSettings(_Strict):
     relevance_threshold: float = Field(default=0.5, ge=0, le=1)
     embeddings: bool = True
     embedding_threads: int = Field(default=1, ge=1, le=64)
+    sentiment_e5_sentences: int = Field(default=2, ge=0, le=24)
     languages: list[str] = Field(
         default_factory=lambda: [
             "vi", "en", "fr", "zh", "ja", "ko", "ru", "de", "es", "th", "km", "lo",

