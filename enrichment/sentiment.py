@@ -8,7 +8,8 @@ Per language:
 - English: target-dependent — the tone toward the city mention in the sentence. Logistic
   regression over two TF-IDF blocks (the sentence's words with the mention replaced by TGT, and
   the five words either side of the mention), VADER's four scores of the sentence and of that
-  window, and the domain lexicon; trained on NewsMTSC's per-target labels (so mixed-polarity
+  window, and the domain lexicon (version 2: terms match their inflections, see `inflections`);
+  trained on NewsMTSC's per-target labels (so mixed-polarity
   sentences count too) plus sentence-level copies, so sentences with no mention (title, lead)
   are scored as a whole — `sentiment_en.npz` (VADER alone is the floor it must beat).
 - With `settings.enrichment.embeddings` on, up to E5_MAX_SENTENCES English / Vietnamese sentences
