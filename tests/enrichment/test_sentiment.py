@@ -81,7 +81,7 @@ def test_english_heldout_beats_vader_floor(model) -> None:
     vader_pred = [1 if (c := v.polarity_scores(t)["compound"]) >= 0.05 else -1 if c <= -0.05 else 0 for t in texts]
     floor = macro_f1(labels, vader_pred)["macro_f1"]
     assert res["macro_f1"] > floor + 0.05, (res, floor)
-    assert res["macro_f1"] >= 0.60, res  # measured 0.636 sentence-level (no target); toward targets see below
+    assert res["macro_f1"] >= 0.60, res  # measured 0.647 sentence-level (no target; 0.636 before lexicon v2); toward targets see below
 
 
 def _targets_heldout() -> tuple[list[str], list[int], list[list[tuple[int, int]]]]:
@@ -109,7 +109,7 @@ def test_english_heldout_toward_targets_without_embeddings() -> None:
     assert {" ".join(t.split()) for t in texts} == {" ".join(t.split()) for t in held_texts}
     res = evaluate(texts, labels, "en", m, targets=spans)
     assert res["method"] == "lr-tfidf-target-en"
-    assert res["macro_f1"] >= 0.64, res  # measured 0.664 (target 0.70)
+    assert res["macro_f1"] >= 0.64, res  # measured 0.666 (target 0.70)
 
 
 @pytest.mark.slow
@@ -119,7 +119,7 @@ def test_english_heldout_toward_targets_with_e5(model) -> None:
     texts, labels, spans = _targets_heldout()
     res = evaluate(texts, labels, "en", model, targets=spans)
     assert res["method"] == "lr-tfidf-target-e5-en"
-    assert res["macro_f1"] >= 0.70, res  # measured 0.724
+    assert res["macro_f1"] >= 0.70, res  # measured 0.727 (lexicon v2)
 
 
 def test_english_tone_is_toward_the_target(model) -> None:
