@@ -222,6 +222,23 @@ def main() -> None:
     lines.append(f"| stories incl. embeddings, each relevant story syndicated to 2 more outlets ({sc.embedded} of "
                  f"{rel_n} relevant articles embedded) | {len(synd)} | {rate(len(synd), c)} | {rate(len(synd), w)} |")
     lines.append(f"| … the same, per relevant article | {rel_n} | **{rate(rel_n, c)}** | {rate(rel_n, w)} |")
+    # the whole chain as the pipeline runs it: embeddings feed both story links and the e5
+    # sentiment of city sentences, so the per-relevant-article cost is the sum of the two
+    from duluan.settings import load_city, load_settings
+    from enrichment.chain import EnrichmentChain
+
+    for emb_on in (False, True):
+        cs = load_settings(ROOT / "config")
+        cs.enrichment.embeddings = emb_on
+        chain = EnrichmentChain(cs, load_city(cs))
+        chain.enrich_batch(arts[:3])  # models loaded, as in a running service
+        emb_mod.clear_cache()
+        chain = EnrichmentChain(cs, load_city(cs))
+        out, w, c = timed(chain.enrich_batch, arts)
+        n_rel = sum(1 for a in out if a.relevance >= cs.enrichment.relevance_threshold)
+        lines.append(f"| whole enrichment chain, embeddings {'on' if emb_on else 'off'} ({n_rel} of {n} articles "
+                     f"relevant by the chain) | {n} | {rate(n, c)} | {rate(n, w)} |")
+        lines.append(f"| … the same, per relevant article | {n_rel} | **{rate(n_rel, c)}** | {rate(n_rel, w)} |")
     scored = [a.model_copy(update={"sentiment": Sentiment(label=-1, score=-0.5),
                                    "topics": [TopicScore(code="sea_islands", score=0.8)]}) for a in arts]
     settings = Settings()

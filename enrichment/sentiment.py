@@ -392,6 +392,7 @@ class SentimentModel:
         self.settings = settings
         self.use_embeddings = bool(settings.enrichment.embeddings) if settings is not None else True
         self.e5_sentences = int(settings.enrichment.sentiment_e5_sentences) if settings is not None else E5_MAX_SENTENCES
+        self.relevance_threshold = float(settings.enrichment.relevance_threshold) if settings is not None else 0.5
         try:
             self.vi = LinearTfidf.load(model_dir / "sentiment_vi.npz")
             self.en = LinearTfidf.load(model_dir / "sentiment_en.npz")
@@ -423,10 +424,11 @@ class SentimentModel:
 
     # -- sentence level -------------------------------------------------------------------
     def sentence_scores(self, sentences: Sequence[str], language: str,
-                        targets: Sequence[tuple[int, int] | None] | None = None) -> list[float]:
+                        targets: Sequence[tuple[int, int] | None] | None = None, e5: bool = True) -> list[float]:
         """Score in [-1, 1] (P(pos) - P(neg)) of each sentence in `language`. `targets` gives,
         per sentence, the (start, end) of the city mention in it (or None): the English model
-        scores the tone toward that target."""
+        scores the tone toward that target. `e5=False` keeps vi/en on the TF-IDF models (the e5
+        models cost an embedding per sentence; `apply` uses them for city-relevant articles only)."""
         if not sentences:
             return []
         tgts = list(targets) if targets is not None else [None] * len(sentences)
@@ -435,10 +437,10 @@ class SentimentModel:
                 return [self._vader.polarity_scores(s)["compound"] for s in sentences]
             model = self.vi if language == "vi" else self.en
             out = [self._score(model, self._proba(model, s, language, t)) for s, t in zip(sentences, tgts, strict=True)]
-            if language == "en" and self.en_e5 is not None:
+            if language == "en" and self.en_e5 is not None and e5:
                 for i, p in self._e5_proba(sentences, tgts).items():
                     out[i] = self._score(self.en_e5, p)
-            if language == "vi" and self.vi_e5 is not None:
+            if language == "vi" and self.vi_e5 is not None and e5:
                 idx = [i for i, t in enumerate(tgts) if t is not None][: self.e5_sentences]
                 for i, p in zip(idx, self._vi_e5_proba([sentences[i] for i in idx]), strict=True):
                     out[i] = self._score(self.vi_e5, p)
@@ -545,10 +547,13 @@ class SentimentModel:
             embedded = method == "e5-lr-xx"  # ~10 sentences/s: score the title, lead and city sentences only
             sents, weights, targets = self._weighted_sentences(article, XX_MAX_SENTENCES if embedded else MAX_SENTENCES,
                                                                300 if embedded else 1000)
-            scores = self.sentence_scores(sents, lang, targets) if method != "none" else []
+            # the e5 models (an embedding per city sentence) only where the tone matters most and
+            # embeddings are computed anyway: articles about the city; the rest stay on TF-IDF
+            e5 = article.relevance >= self.relevance_threshold
+            scores = self.sentence_scores(sents, lang, targets, e5=e5) if method != "none" else []
             if lang == "en":
-                method = self.method(lang, e5=any(t is not None for t in targets))
-            if lang == "vi" and self.vi_e5 is not None and any(t is not None for t in targets):
+                method = self.method(lang, e5=e5 and any(t is not None for t in targets))
+            if lang == "vi" and self.vi_e5 is not None and e5 and any(t is not None for t in targets):
                 suffix = "-e5"  # keeps the method name; the version says the e5 model scored the city sentences
         except (ValueError, RuntimeError, IndexError, OverflowError) as exc:
             log.warning("sentiment failed for %s (%s): %s", article.source_id, article.url, exc)

@@ -160,13 +160,17 @@ def test_apply_weights_sentences_that_mention_the_city(model) -> None:
     text = ("Hà Nội đón lượng khách du lịch kỷ lục, doanh thu tăng trưởng mạnh. "
             "Trong khi đó TP.HCM ngập nặng, kẹt xe kéo dài nhiều giờ, người dân bức xúc.")
     start = text.index("TP.HCM")
-    with_city = model.apply(_article("Tin tổng hợp", text,
-                                     mentions=[Mention(alias="TP.HCM", field="body", start=start, end=start + 6)]))
+    mention = [Mention(alias="TP.HCM", field="body", start=start, end=start + 6)]
+    with_city = model.apply(_article("Tin tổng hợp", text, mentions=mention, relevance=0.9))
     without = model.apply(_article("Tin tổng hợp", text))
     assert with_city.sentiment is not None and without.sentiment is not None
     assert with_city.sentiment.label == -1
     assert with_city.sentiment.score < without.sentiment.score
     assert with_city.enrichment["sentiment"] == with_city.sentiment.method == "lr-tfidf-vi@1-e5"
+    # an article below the relevance threshold stays on the TF-IDF model (no embedding spent on it)
+    passing = model.apply(_article("Tin tổng hợp", text, mentions=mention, relevance=0.2))
+    assert passing.enrichment["sentiment"] == "lr-tfidf-vi@1"
+    assert passing.sentiment is not None and passing.sentiment.label == -1
     plain = _no_embeddings_model().apply(_article("Tin tổng hợp", text))
     assert plain.enrichment["sentiment"] == "lr-tfidf-vi@1"
 
