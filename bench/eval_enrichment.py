@@ -36,6 +36,7 @@ from bench._results import write_section  # noqa: E402
 from duluan.models import Article, article_id  # noqa: E402
 from duluan.settings import Settings, load_city  # noqa: E402
 from duluan.text import fold, normalize_text  # noqa: E402
+from enrichment.training.train_language import snippets as two_word_snippets  # noqa: E402
 
 FIX = ROOT / "tests" / "fixtures" / "enrichment"
 DEMO = ROOT / "tests" / "fixtures" / "articles" / "demo.jsonl"
@@ -81,15 +82,7 @@ def eval_language(settings: Settings, quick: bool) -> str:
         lang = f.stem
         lines = [normalize_text(x.strip()) for x in f.read_text(encoding="utf-8").splitlines() if x.strip()]
         test = lines[len(lines) // 2 :][:n_per]
-        snippets = []
-        for s in test:
-            w = s.split()
-            if len(w) >= 2:
-                i = rnd.randrange(len(w) - 1)
-                snippets.append(" ".join(w[i : i + 2]))
-            elif len(s) >= 4:
-                i = rnd.randrange(len(s) - 3)
-                snippets.append(s[i : i + 4])
+        snippets = two_word_snippets(test, rnd)  # the same windows the training script's --cv uses
         acc = {}
         for name, fn in (("ours", lambda s: ours.identify(s).language), ("langdetect", ld),
                          ("py3langid", lambda s: plain_lid.classify(s)[0])):
