@@ -91,8 +91,9 @@ def bench_crawl(n: int) -> dict[str, float]:
                 try:
                     extract_article(raw, None)
                     res.indexed += 1
-                except ExtractError:
+                except ExtractError as exc:
                     res.dropped += 1
+                    res.drops.append((raw.url, str(exc)))
             return res
 
     class _Ctx:

@@ -30,7 +30,7 @@ from crawlers.http import Fetcher
 from crawlers.listings import poll_listing
 from crawlers.safety import check_url
 from crawlers.sitemaps import crawl_sitemap
-from duluan.errors import DuluanError, ExtractError
+from duluan.errors import DuluanError
 from duluan.models import Kind, RawArticle, Source, article_id, canonicalize_url
 
 if TYPE_CHECKING:
@@ -265,25 +265,10 @@ def _fail(ctx: AppContext, cand: Candidate, reason: str, report: CrawlReport) ->
     state_of(ctx).log_fetches([FetchOutcome(cand.canonical, cand.source_id, cand.url, "error", reason)])
 
 
-def _why_dropped(ctx: AppContext, raw: RawArticle) -> str | None:
-    """The `ExtractError` message for a page, or None when it does hold an article. The pipeline
-    counts drops but does not say which page or why; extraction is deterministic, so asking again
-    for the few pages that are not in the indexed ids gives the reason."""
-    from crawlers.extract import extract_article
-
-    try:
-        extract_article(raw, ctx.source(raw.source_id))
-    except ExtractError as exc:
-        return str(exc)
-    except DuluanError:
-        return None
-    return None
-
-
 def _process_batch(ctx: AppContext, batch: list[tuple[Candidate, RawArticle]], report: CrawlReport,
                    by_source: dict[str, int]) -> None:
     """Hand a batch of pages to `ctx.pipeline.process_raw` (extract → enrich → index → alerts) and
-    log each page's outcome: `ok`, `error`, or `dropped` with the reason (detail
+    log each page's outcome: `ok`, `error`, or `dropped` with the reason the pipeline gave (detail
     `"<reason>: <message>"`, counted per source and reason) when it held no article."""
     result = ctx.pipeline.process_raw([raw for _, raw in batch])
     report.indexed += result.indexed
@@ -291,26 +276,20 @@ def _process_batch(ctx: AppContext, batch: list[tuple[Candidate, RawArticle]], r
     report.no_article += result.dropped
     failed_urls = {u: r for u, r in result.failures}
     report.failures.extend(result.failures)
-    indexed = set(result.ids)
-    drops_left = result.dropped
+    drops = dict(result.drops)
     outcome: list[tuple[str, str]] = []
     for _cand, raw in batch:
         if raw.url in failed_urls:
             outcome.append(("error", failed_urls[raw.url]))
-            continue
-        if drops_left <= 0 or {article_id(raw.url), article_id(raw.final_url or raw.url)} & indexed:
+        elif raw.url in drops:
+            reason = drop_reason(drops[raw.url])
+            report.dropped[reason] = report.dropped.get(reason, 0) + 1
+            outcome.append(("dropped", f"{reason}: {drops[raw.url]}"))
+        else:
             outcome.append(("ok", ""))
-            continue
-        message = _why_dropped(ctx, raw)
-        if message is None:  # indexed under its canonical URL
-            outcome.append(("ok", ""))
-            continue
-        drops_left -= 1
-        reason = drop_reason(message)
-        report.dropped[reason] = report.dropped.get(reason, 0) + 1
-        outcome.append(("dropped", f"{reason}: {message}"))
-    if drops_left > 0:  # not expected (extraction is deterministic), but never lose a count
-        report.dropped["no_article"] = report.dropped.get("no_article", 0) + drops_left
+    unnamed = result.dropped - len(drops)
+    if unnamed > 0:  # a pipeline that counts drops without naming the pages: never lose a count
+        report.dropped["no_article"] = report.dropped.get("no_article", 0) + unnamed
     rows = []
     for (cand, _raw), (status, detail) in zip(batch, outcome, strict=True):
         by_source.setdefault(cand.source_id, 0)

@@ -29,6 +29,7 @@ Hook = Callable[[list[Article]], Any]
 class PipelineResult:
     indexed: int = 0
     dropped: int = 0
+    drops: list[tuple[str, str]] = field(default_factory=list)  # (url, why it holds no article)
     failures: list[tuple[str, str]] = field(default_factory=list)  # (url, reason)
     ids: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
@@ -36,6 +37,7 @@ class PipelineResult:
     def merge(self, other: PipelineResult) -> None:
         self.indexed += other.indexed
         self.dropped += other.dropped
+        self.drops.extend(other.drops)
         self.failures.extend(other.failures)
         self.ids.extend(other.ids)
         for k, v in other.timings.items():
@@ -78,6 +80,7 @@ class Pipeline:
                 articles.append(extract_article(raw, source))
             except ExtractError as exc:
                 result.dropped += 1
+                result.drops.append((raw.url, str(exc)))
                 log.info("no article at %s (source %s): %s", raw.url, raw.source_id, exc)
             except DuluanError as exc:
                 result.failures.append((raw.url, str(exc)))
