@@ -46,7 +46,8 @@ stats = {"embedded": 0, "cached": 0}  # texts run through the model / answered f
 
 
 def configure(threads: int | None = None) -> None:
-    """Set how many BLAS threads the embedder may use (None or < 1 leaves it unchanged)."""
+    """Set how many chunks of a batch the embedder runs at once, each on a Python thread with
+    BLAS at one thread (None or < 1 leaves it unchanged)."""
     global _threads
     if threads is not None and threads >= 1:
         _threads = int(threads)

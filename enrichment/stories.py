@@ -254,13 +254,7 @@ class StoryClusterer:
                 continue
             mh, size = self.signature(a)
             self.minhashes[a.id], self.sizes[a.id] = mh, size  # `_assign_one` reuses them
-            dup = False
-            for key in self.lsh.query(mh):
-                e = self.entries.get(key)
-                if e is not None and self._in_window(e, a.published_at) and \
-                        self.duplicate_score(mh.jaccard(self.minhashes[key]), size, self.sizes.get(key, 0))[0]:
-                    dup = True
-                    break
+            dup = self._known_duplicate(mh, size, a.published_at) is not None
             if not dup:
                 for key in batch_lsh.query(mh):
                     b, bmh, bsize = batch[key]
@@ -324,10 +318,9 @@ class StoryClusterer:
     def _in_window(self, e: _Entry, when: datetime) -> bool:
         return abs(e.published_at - when) <= self.window
 
-    def _match(self, article: Article, mh: MinHash, size: int,
-               terms: Counter[str]) -> tuple[str | None, str, np.ndarray | None]:
-        when = article.published_at
-        # 1. near-duplicate
+    def _known_duplicate(self, mh: MinHash, size: int, when: datetime) -> tuple[float, datetime, str] | None:
+        """(score, published, story id) of the best near-duplicate among the known articles in
+        the window (highest max(Jaccard, containment), the earliest on a tie), or None."""
         best: tuple[float, datetime, str] | None = None
         for key in self.lsh.query(mh):
             e = self.entries.get(key)
@@ -338,6 +331,13 @@ class StoryClusterer:
             score = max(j, cont)
             if dup and (best is None or (score, -e.published_at.timestamp()) > (best[0], -best[1].timestamp())):
                 best = (score, e.published_at, e.story_id)
+        return best
+
+    def _match(self, article: Article, mh: MinHash, size: int,
+               terms: Counter[str]) -> tuple[str | None, str, np.ndarray | None]:
+        when = article.published_at
+        # 1. near-duplicate
+        best = self._known_duplicate(mh, size, when)
         if best is not None:
             return best[2], f"duplicate:{best[0]:.2f}", None
         # 2. same event, same language (candidates share a term)
