@@ -51,6 +51,7 @@ THRESHOLD = 0.5  # a topic is assigned from this score
 MAX_TOPICS = 4
 MAX_NGRAM = 6
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
+_CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]")
 _NOBOUNDARY_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0eff\u1780-\u17ff]")
 
 
@@ -116,7 +117,7 @@ def check_config(config_dir: Path) -> str:
 class _Term:
     code: str
     text: str
-    mode: str  # "folded" | "exact" (diacritics) | "case" (acronym) | "ascii"
+    mode: str  # "folded" | "exact" (diacritics) | "case" (acronym) | "ascii" | "prefix" (Russian stem)
     weight: float
     norm: str  # normalised lower-case form, compared with spans that have diacritics
 
@@ -127,6 +128,9 @@ class TermMatcher:
     def __init__(self, topics: TopicsFile):
         self.index = PhraseIndex()
         self.weights: dict[tuple[str, str], float] = {}  # (code, term) -> weight of its evidence
+        # one-word Russian terms are stems ("экономик", "наводнени"): they match any word they begin,
+        # since Russian inflects; keyed by their first three folded letters
+        self.prefixes: dict[str, list[tuple[str, _Term]]] = {}
         for code, t in topics.topics.items():
             lists = [(terms, 1.0) for terms in t.terms.values()] + [(terms, WEAK_WEIGHT) for terms in t.weak_terms.values()]
             for terms, base in lists:
@@ -142,6 +146,11 @@ class TermMatcher:
             return
         key = _WORD_RE.findall(fold(term))
         if not key or len(key) > MAX_NGRAM:
+            return
+        if len(key) == 1 and _CYRILLIC_RE.search(term) and len(key[0]) >= 3 and not term.isupper():
+            t = _Term(code, term, "prefix", base, normalize_text(term).lower())
+            self.prefixes.setdefault(key[0][:3], []).append((key[0], t))
+            self.weights[code, term] = base
             return
         if term.isupper() and len(key) == 1 and len(term) <= 6:
             mode = "case"
@@ -179,6 +188,11 @@ class TermMatcher:
             assert isinstance(t, _Term)
             if self._ok(t, text[s:e]):
                 hits.append((s, e, t))
+        if self.prefixes:
+            for tok, s, e in toks:
+                for stem, t in self.prefixes.get(tok[:3], ()):
+                    if tok.startswith(stem):
+                        hits.append((s, e, t))
         hits.sort(key=lambda h: (h[0], -(h[1] - h[0])))
         out: list[tuple[str, str, int]] = []
         last_end = -1

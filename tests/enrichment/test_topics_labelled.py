@@ -145,3 +145,12 @@ def test_scores_stay_bounded_for_any_length(tagger) -> None:
         for s in tagger.score("Ngập", text, "vi").values():
             assert 0.0 <= s <= 1.0 and not math.isnan(s)
     assert isinstance(TopicTagger.from_config(ROOT / "config"), TopicTagger)
+
+
+def test_russian_stems_match_inflected_words(tagger) -> None:
+    found = {(c, t) for c, t, _ in tagger.terms.find("Наводнение в городе, экономика страдает, инфляция растёт.")}
+    assert {("flooding", "наводнени"), ("economy", "экономик"), ("economy", "инфляци")} <= found
+    codes = [t.code for t in tagger.tag("Наводнение в Хошимине", "Сильные ливни вызвали наводнение в городе.", "ru")]
+    assert codes[0] == "flooding"
+    # a stem matches from the start of a word only
+    assert "flooding" not in {c for c, _, _ in tagger.terms.find("Сверхнаводнение")}
