@@ -9,6 +9,8 @@ with flexible separators ("TP.HCM" = "TP. HCM" = "TP HCM"); names in scripts wit
 boundaries (Chinese, Japanese, Thai, Khmer, Lao) are matched as substrings. The score weighs
 each mention by kind (name, district, landmark…) and position (title, lead, body) with
 diminishing returns, so one passing mention deep in a long text stays below the threshold.
+A former name right after "tờ", "báo", "tạp chí" is a newspaper's title ("tờ Sài Gòn thứ bảy"):
+weak evidence, like the brands of the city file.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from duluan.models import Article, Mention
 from duluan.settings import CityConfig
 from duluan.text import fold, normalize_text
 
-METHOD = "aliases+lr@2"
+METHOD = "aliases+lr@3"
 
 # Evidence per mention, by kind of name and by position.
 KIND_WEIGHT = {"name": 1.0, "former": 0.9, "official": 1.0, "landmark": 0.7, "district": 0.55, "weak": 0.1}
@@ -61,6 +63,17 @@ _LOCATIVE_WIDE_RE = re.compile(r"(?<!\w)(?:tai|o|in|at|en|a|dien ra|to chuc|khai
 _CLAUSE_SPLIT_RE = re.compile(r"[!?;\n]|\.\s")
 _SENTENCE_RE = re.compile(r"(?<=[.!?…])[\"”'’)]*\s+(?=[^\sa-zđà-ỹ])|\n+")
 _JOIN_RE = re.compile(r"[\s,()\-–]*")
+
+# "TP", "thành phố", "the city" standing for a city named before ("UBND TP", "Thành phố đã chi…"):
+# Vietnamese papers name "TP.HCM" once and then write "TP" or "thành phố"
+_ANAPHOR_RE = re.compile(r"(?<![\w.])(?:TP|Tp|[Tt]hành phố|[Tt]he city)(?!\w|\.\w)")
+# (not folded) a generic "city" rather than one city: "các thành phố lớn", "a city", "thành phố trực thuộc"
+_GENERIC_BEFORE_RE = re.compile(r"(?<!\w)(?:các|những|nhiều|mọi|hai|ba|một|cả|mỗi|\d+|many|other|every|a)\W*$", re.I)
+_GENERIC_AFTER_RE = re.compile(
+    r"\W*(?:lớn|trực thuộc|thuộc|khác|biển|cảng|loại|trẻ|kiểu|thông minh|du lịch|xanh|đáng sống|mới)(?!\w)")
+_OF_NAME_RE = re.compile(r"\s+of\s+(?=[A-Z])")  # "the city of Hue": a named city
+# (folded) a newspaper or magazine title before a former name: "tờ Sài Gòn thứ bảy", "tạp chí Saigon…"
+_PRESS_RE = re.compile(r"(?<!\w)(?:to|bao|tap chi|tuan bao|nhat bao|newspaper|magazine)\W{0,3}$")
 
 _NOBOUNDARY_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0eff\u1780-\u17ff]")
 
@@ -213,6 +226,7 @@ class CityMatcher:
                 last = _WORD_RE.findall(n)[-1:] or [""]
                 self.names.add(n, _Alias(n, kind, n.isascii(), _exact_words(n), last[0][:1].isupper()))
 
+        self.former_keys = {" ".join(_WORD_RE.findall(fold(n))) for n in city.former_names}
         add(city.officials, "official")
         for names in city.aliases.values():
             add(names, "name")
@@ -278,6 +292,10 @@ class CityMatcher:
             if any(xs < e and s < xe for xs, xe in excl):
                 continue
             is_weak = any(ws < e and s < we for ws, we in weak)
+            # a former name as a newspaper's title ("tờ Sài Gòn thứ bảy"): a brand, weak evidence
+            if not is_weak and " ".join(_WORD_RE.findall(folded[s:e])) in self.former_keys \
+                    and _PRESS_RE.search(folded[max(0, s - 16) : s]):
+                is_weak = True
             out.append((s, e, a, is_weak))
         return out
 
@@ -333,6 +351,39 @@ class CityMatcher:
             out.append((m.field, m.start, m.end, [self.kind_of(m.alias)]))
         return out
 
+    def anaphora(self, mentions: list[Mention], title: str, text: str,
+                 others: dict[str, list[tuple[int, int]]]) -> list[int]:
+        """Offsets in the text (-1 for the title) of "TP", "thành phố", "the city" that stand for
+        the city: the nearest place named before them (title first, then text) is the city, not
+        another place ("TP Đà Nẵng … TP" is Đà Nẵng). Generic uses ("các thành phố lớn") and
+        "TP"/"thành phố" followed by a name (another city) are not counted."""
+        events: list[tuple[int, int, str]] = []
+        for order, field, src in ((0, "title", title), (1, "text", text)):
+            spans = [(m.start, m.end) for m in mentions if not m.weak and (m.field == "title") == (field == "title")]
+            events += [(order, s, "city") for s, _ in spans]
+            events += [(order, s, "other") for s, _ in others.get(field, [])]
+            for m in _ANAPHOR_RE.finditer(src):
+                s, e = m.span()
+                if any(cs <= s < ce for cs, ce in spans):
+                    continue  # the start of the city's own name ("TP.HCM", "thành phố Thủ Đức")
+                rest = src[e : e + 40]
+                nxt = rest.lstrip(" .")[:1]
+                if nxt.isupper() or nxt.isdigit() or _OF_NAME_RE.match(rest):
+                    events.append((order, s, "other"))  # another city: "TP Đà Nẵng", "the city of Hue"
+                    continue
+                if _GENERIC_BEFORE_RE.search(src[max(0, s - 12) : s]) or _GENERIC_AFTER_RE.match(rest):
+                    continue
+                events.append((order, s, "ana"))
+        events.sort()
+        out: list[int] = []
+        last = ""
+        for order, s, kind in events:
+            if kind != "ana":
+                last = kind
+            elif last == "city":
+                out.append(s if order else -1)
+        return out
+
     def features(self, mentions: list[Mention], title: str, text: str,
                  others: dict[str, list[tuple[int, int]]] | None = None) -> dict[str, float]:
         """What the relevance model reads. Mentions next to each other ("Q.3, TP.HCM") are one
@@ -341,7 +392,13 @@ class CityMatcher:
         Nhi đồng 2, TP HCM"), a parenthesis ("(N.Ngân, TP.HCM)": a reader's or an author's
         address), a contact address or home town, one name in a list ("Hà Nội, TP.HCM và Đà
         Nẵng"). Per article: how early the city comes, how many sentences name it, and how much
-        other places compete (the most-named other place against the city)."""
+        other places compete (the most-named other place against the city). Model 3 added
+        candidates the training script may select: "TP" / "thành phố" / "the city" standing for
+        the city (`anaphora`, and `ana_sentences`: the share of sentences naming it either way),
+        how many distinct names and local places (districts, landmarks, bodies) are named, and
+        whether the first reference is one name in a list of provinces (`first_listed`). A
+        dateline ("TP HCM: …" at the very start) needs no feature of its own: it is the first
+        sentence (`first_sentence`, `first`)."""
         others = others or {}
         text_length = len(text)
         groups = self.groups(mentions, title, text)
@@ -391,6 +448,15 @@ class CityMatcher:
         n_others = len(others.get("title", [])) + len(others.get("text", []))
         top_other = _top_other(title, text, others)
         n_sent = len(bounds) + 1
+        ana = self.anaphora(mentions, title, text, others)
+        ana_sentences = sentences | {bisect.bisect_right(bounds, a) for a in ana if a >= 0}
+        strong_aliases = [m.alias for m in mentions if not m.weak]
+        local = sum(1 for g in groups if any(k in ("district", "landmark", "official") for k in g[3]))
+        first_listed = 0.0
+        if groups:
+            f0, s0, e0, _k = groups[0]
+            spans0 = others.get("title" if f0 == "title" else "text", [])
+            first_listed = float(any(abs(a - e0) <= LIST_GAP or abs(s0 - b) <= LIST_GAP for a, b in spans0))
         return {
             "evidence": evidence,
             "title": float(bool(per_field["title"])),
@@ -411,6 +477,11 @@ class CityMatcher:
             "institution": institution / strong if strong else 0.0,
             "paren": paren / strong if strong else 0.0,
             "passing": passing / strong if strong else 0.0,
+            "anaphora": math.log1p(len(ana)),
+            "ana_sentences": len(ana_sentences) / n_sent,
+            "places": math.log1p(len({" ".join(_WORD_RE.findall(fold(a))) for a in strong_aliases})),
+            "local": math.log1p(local),
+            "first_listed": first_listed,
         }
 
     def score(self, mentions: list[Mention], title: str = "", text: str = "",
