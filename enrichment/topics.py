@@ -28,7 +28,7 @@ from duluan.text import fold, normalize_text
 from duluan.topics import ALL, IMAGE, SENSITIVE  # noqa: F401 - IMAGE re-exported
 from enrichment.relevance import PhraseIndex, fold_same_length
 
-METHOD = "terms+tfidf-lr@1"
+METHOD = "terms+tfidf-lr@2"  # @2: weak terms, length-aware combination (Nov 2026)
 
 CODES = ALL
 REQUIRED_LANGS = ("vi", "en", "fr", "zh", "ja")
@@ -329,7 +329,7 @@ class TopicTagger:
 def apply_topics(tagger: TopicTagger, article: Article, lead_end: int = 400) -> Article:
     """Set `topics` (multi-label with scores); records the method."""
     topics = tagger.tag(article.title, article.text, article.language, lead_end)
-    method = METHOD if tagger.model is not None else "terms@1"
+    method = METHOD if tagger.model is not None else "terms@2"
     return article.model_copy(update={
         "topics": topics,
         "enrichment": {**article.enrichment, "topics": method},
