@@ -294,8 +294,9 @@ def _eval_topics_labelled() -> str:
     for m in METHODS:
         for g in (None, *groups):
             r = res[m, g]
+            macro = f"{r['macro_f1']:.3f}" if r["meaningful"] else "– (no code with support ≥ 3)"
             out.append(f"| {m} | {g or 'all'} | {r['n']} | {r['micro_p']:.3f} | {r['micro_r']:.3f} | {r['micro_f1']:.3f} | "
-                       f"{r['macro_f1']:.3f} |")
+                       f"{macro} |")
     out += ["", "Per code (all languages; F1 of each method, P/R of the shipped combination):", "",
             "| code | support | terms F1 | classifier F1 | combined P | combined R | combined F1 |",
             "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
