@@ -199,8 +199,9 @@ def eval_relevance(settings: Settings) -> str:
     model = json.loads((ROOT / "enrichment" / "models" / "relevance_lr.json").read_text(encoding="utf-8"))
     if "operating_threshold" in model:
         p, rc, *_ = prf(scored["heldout"], th)
-        out += ["", f"Model {model.get('version')}: features {', '.join(model['features'])}; C and the operating threshold "
-                f"chosen by repeated 5-fold cross-validation on dev (cv P {model['cv']['precision']:.3f} / "
+        chosen = (f" (greedy selection among {len(model['candidates'])} candidates)" if "candidates" in model else "")
+        out += ["", f"Model {model.get('version')}: features {', '.join(model['features'])}{chosen}; features, C and the "
+                f"operating threshold chosen by repeated 5-fold cross-validation on dev (cv P {model['cv']['precision']:.3f} / "
                 f"R {model['cv']['recall']:.3f} at raw probability {model['operating_threshold']:.2f}, shifted to score "
                 f"0.5 = settings.enrichment.relevance_threshold {th:.2f}). Target P ≥ 0.95 at R ≥ 0.90 on held-out: "
                 f"{'met' if p >= 0.95 and rc >= 0.90 else f'not met (P {p:.3f}, R {rc:.3f})'}."]
