@@ -174,32 +174,88 @@ def _vi_choose(name: str, feats: ViFeatures, base: list[dict[str, str]], news: l
     by article; the score is the macro-F1 of the pooled out-of-fold predictions. The first fold's
     model is also scored on `base_val` (UIT-VSFC rows not in `base`); only weights within 0.02 of
     the session-2 recipe's score there (`_session2_reference`) compete, so student-feedback quality
-    holds (if none does, the one with the best UIT score is taken)."""
+    holds (if none does, the one with the best UIT score is taken). Then `_class_offsets` on the
+    chosen weights' out-of-fold probabilities (kept only if they pass the same UIT check)."""
     ref = _session2_reference(feats, base, news, base_val, ref_repeat)
     print(f"{name} session-2 recipe on the UIT validation rows: {ref:.3f}", flush=True)
     folds = [_vi_fold(r) for r in news]
     results = []
     for w_news, w_base in grid:
         gold: list[int] = []
-        pred: list[int] = []
+        probs: list[np.ndarray] = []
+        fold_of: list[int] = []
         base_f1 = None
         for f in range(VI_FOLDS):
             tr = [r for r, k in zip(news, folds, strict=True) if k != f]
             va = [r for r, k in zip(news, folds, strict=True) if k == f]
             m = _vi_fit(feats, base + tr, np.array([w_base] * len(base) + [w_news] * len(tr)))
             docs, ex = feats(va)
-            pred += predict(m, docs, ex)
+            probs += [m.proba(d, e) for d, e in zip(docs, ex, strict=True)]
             gold += [int(r["label"]) for r in va]
+            fold_of += [f] * len(va)
             if f == 0:
-                base_f1 = _vi_score(m, feats, base_val)["macro_f1"]
-        news_f1 = macro_f1(gold, pred)["macro_f1"]
+                d0, e0 = feats(base_val)
+                uit_p = np.array([m.proba(d, e) for d, e in zip(d0, e0, strict=True)])
+                uit_gold = [int(r["label"]) for r in base_val]
+                base_f1 = _f1_with(uit_p, uit_gold, [0.0, 0.0, 0.0])
+        oof = np.array(probs)
+        news_f1 = macro_f1(gold, [LABELS[int(i)] for i in oof.argmax(axis=1)])["macro_f1"]
         print(f"{name} news weight {w_news} UIT weight {w_base}: news CV macro-F1 {news_f1:.3f}, UIT val {base_f1:.3f}",
               flush=True)
-        results.append({"w_news": w_news, "w_uit": w_base, "cv_news_macro_f1": news_f1, "uit_val_macro_f1": base_f1})
+        results.append({"w_news": w_news, "w_uit": w_base, "cv_news_macro_f1": news_f1, "uit_val_macro_f1": base_f1,
+                        "_oof": (oof, gold, fold_of), "_uit": (uit_p, uit_gold)})
     ok = [r for r in results if r["uit_val_macro_f1"] >= ref - 0.02]
     best = (max(ok, key=lambda r: r["cv_news_macro_f1"]) if ok
             else max(results, key=lambda r: r["uit_val_macro_f1"]))
+    offsets, f1_off, f1_cross = _class_offsets(*best["_oof"])
+    uit_off = _f1_with(*best["_uit"], offsets)
+    if uit_off < ref - 0.02:  # the offsets must pass the same student-feedback check
+        offsets, f1_off = [0.0, 0.0, 0.0], best["cv_news_macro_f1"]
+    best.update({"class_offsets": offsets, "cv_news_macro_f1_offsets": f1_off, "cv_news_macro_f1_offsets_crossfit": f1_cross,
+                 "uit_val_macro_f1_offsets": uit_off})
+    for r in results:
+        del r["_oof"], r["_uit"]
     return best["w_news"], best["w_uit"], {"session2_uit_val_macro_f1": ref, "grid": results, "chosen": best}
+
+
+def _f1_with(p: np.ndarray, gold: list[int], offsets: list[float]) -> float:
+    """Macro-F1 of class probabilities `p` (LABELS order) with log-odds `offsets` added."""
+    logp = np.log(np.clip(p, 1e-12, 1.0)) + np.array(offsets)
+    return macro_f1(gold, [LABELS[int(i)] for i in logp.argmax(axis=1)])["macro_f1"]
+
+
+def _tune_offsets(p: np.ndarray, gold: list[int]) -> tuple[list[float], float]:
+    """The −1 / +1 log-odds offsets in [−1, 1] (steps of 0.1) with the best macro-F1 on `p`."""
+    best = (_f1_with(p, gold, [0.0, 0.0, 0.0]), 0.0, 0.0)
+    steps = np.round(np.arange(-1.0, 1.0001, 0.1), 2)
+    for bn in steps:
+        for bp in steps:
+            f1 = _f1_with(p, gold, [float(bn), 0.0, float(bp)])
+            if f1 > best[0] + 1e-9:
+                best = (f1, float(bn), float(bp))
+    return [best[1], 0.0, best[2]], best[0]
+
+
+def _class_offsets(oof: np.ndarray, gold: list[int], fold_of: list[int]) -> tuple[list[float], float, float]:
+    """Log-odds offsets for the −1 and +1 classes (0 stays 0) tuned on the pooled out-of-fold
+    news probabilities of the chosen weights (the news label mix differs from the student
+    feedback's, and class_weight="balanced" sees both together). Their gain is estimated
+    cross-fitted — offsets tuned on four folds' predictions, applied to the fifth — and they are
+    kept only if that estimate beats no offsets by 0.005 (else zeros). Returns (offsets, in-sample
+    F1, cross-fitted F1)."""
+    base = _f1_with(oof, gold, [0.0, 0.0, 0.0])
+    folds = np.array(fold_of)
+    y = np.array(gold)
+    cross = np.zeros(len(gold), dtype=np.int64)
+    for f in sorted(set(fold_of)):
+        off, _ = _tune_offsets(oof[folds != f], [int(v) for v in y[folds != f]])
+        logp = np.log(np.clip(oof[folds == f], 1e-12, 1.0)) + np.array(off)
+        cross[folds == f] = [LABELS[int(i)] for i in logp.argmax(axis=1)]
+    f1_cross = macro_f1(gold, [int(v) for v in cross])["macro_f1"]
+    offsets, f1_in = _tune_offsets(oof, gold)
+    if f1_cross < base + 0.005:
+        return [0.0, 0.0, 0.0], base, f1_cross
+    return offsets, f1_in, f1_cross
 
 
 def train_vi(report: dict) -> None:
@@ -215,8 +271,9 @@ def train_vi(report: dict) -> None:
     uit_tr = [r for i, r in enumerate(uit) if i % 5 != 0]
     w_news, w_uit, choice = _vi_choose("vi", feats, uit_tr, news_tr, VI_TFIDF_GRID, uit_val, 4.0)
     model = _vi_fit(feats, uit + news_tr, np.array([w_uit] * len(uit) + [w_news] * len(news_tr)))
+    model.intercept = model.intercept + np.array(choice["chosen"]["class_offsets"])  # LABELS order
     model.meta = {"method": "lr-tfidf", "extras": ["lex"], "lex_version": LEX_VERSION, "C": 1.0, "min_df": 2,
-                  "segment": False, "w_news": w_news, "w_uit": w_uit,
+                  "segment": False, "w_news": w_news, "w_uit": w_uit, "class_offsets": choice["chosen"]["class_offsets"],
                   "trained_on": "UIT-VSFC train + vi_news_labelled train (sample weights)"}
     model.save(MODEL_DIR / "sentiment_vi.npz")
     report["vi"] = {"choice": {"extras": ["lex"], "lex_version": LEX_VERSION, "C": 1.0, "w_news": w_news, "w_uit": w_uit},
@@ -431,8 +488,10 @@ def train_vi_e5(report: dict, emb_cache: str | None) -> None:
     feats = ViFeatures(emb)
     w_news, w_uit, choice = _vi_choose("vi_e5", feats, uit, news, VI_E5_GRID, uit_val, 8.0)
     model = _vi_fit(feats, uit + news, np.array([w_uit] * len(uit) + [w_news] * len(news)))
+    model.intercept = model.intercept + np.array(choice["chosen"]["class_offsets"])  # LABELS order
     model.meta = {"method": "lr-tfidf-e5-vi", "extras": ["lex", "e5"], "lex_version": LEX_VERSION, "C": 1.0,
                   "min_df": 2, "segment": False, "emb_scale": EMB_SCALE, "w_news": w_news, "w_uit": w_uit,
+                  "class_offsets": choice["chosen"]["class_offsets"],
                   "trained_on": f"UIT-VSFC train first {VI_E5_UIT_ROWS:,} + vi_news_labelled train (sample weights)"}
     model.save(MODEL_DIR / "sentiment_vi_e5.npz")
     report["vi_e5"] = {"choice": {"uit_rows": VI_E5_UIT_ROWS, "w_news": w_news, "w_uit": w_uit, "C": 1.0,
