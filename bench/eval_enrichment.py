@@ -502,7 +502,10 @@ def _previous_part(name: str) -> str:
     start = next((i for i in range(sec, sec_end) if lines[i].startswith(head)), None)
     if start is None:
         return f"{head}\n\n(not measured in this run)"
-    end = next((i for i in range(start + 1, sec_end) if lines[i].startswith("### ")), sec_end)
+    # a part may have several ### subsections (topics: VNTC and the hand-labelled set): it ends where
+    # the next part begins
+    others = tuple(h for k, h in _PART_HEADINGS.items() if k != name)
+    end = next((i for i in range(start + 1, sec_end) if lines[i].startswith(others)), sec_end)
     kept = [x for x in lines[start:end] if x.startswith("_(kept from")]
     part = [x for i, x in enumerate(lines[start:end]) if not (x.startswith("_(kept from") or kept and i == 1)]
     stamp = next((x.strip("_").split(";")[0] for x in lines[sec:sec_end] if x.startswith("_Measured")), "")
