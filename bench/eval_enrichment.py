@@ -218,7 +218,7 @@ def eval_topics(settings: Settings) -> str:
 
 def _eval_topics_vntc() -> str:
     from enrichment.topics import THRESHOLD, TopicTagger, load_topics
-    from enrichment.training.train_topics import VNTC_TO_TOPIC, is_heldout
+    from enrichment.training.train_topics import VNTC_TO_TOPIC, is_heldout, score_labelled
 
     tagger = TopicTagger(load_topics(ROOT / "config"))
     rows = [json.loads(x) for x in (FIX / "vntc" / "vntc_train_sample.jsonl").read_text(encoding="utf-8").splitlines()]
@@ -226,9 +226,7 @@ def _eval_topics_vntc() -> str:
     codes = sorted({c for c in VNTC_TO_TOPIC.values() if c != "other"})
 
     def run(mode: str) -> dict:
-        tp: Counter = Counter()
-        fp: Counter = Counter()
-        fn: Counter = Counter()
+        gold, preds = [], []
         for r in test:
             text = normalize_text(r["text"])
             title, _, body = text.partition("\n")
@@ -239,22 +237,11 @@ def _eval_topics_vntc() -> str:
             else:
                 scores = tagger.score(title, body, "vi", 400)
             ranked = sorted(((c, s) for c, s in scores.items() if s >= THRESHOLD), key=lambda kv: -kv[1])[:4]
-            pred = {c for c, _ in ranked} & set(codes)
-            gold = {VNTC_TO_TOPIC[r["label"]]} - {"other"}
-            for c in codes:
-                tp[c] += c in pred and c in gold
-                fp[c] += c in pred and c not in gold
-                fn[c] += c not in pred and c in gold
-        f1 = {}
-        for c in codes:
-            p = tp[c] / (tp[c] + fp[c]) if tp[c] + fp[c] else 0.0
-            rc = tp[c] / (tp[c] + fn[c]) if tp[c] + fn[c] else 0.0
-            f1[c] = 2 * p * rc / (p + rc) if p + rc else 0.0
-        T, F, N = sum(tp.values()), sum(fp.values()), sum(fn.values())
-        micro_p = T / (T + F) if T + F else 0.0
-        micro_r = T / (T + N) if T + N else 0.0
-        micro = 2 * micro_p * micro_r / (micro_p + micro_r) if micro_p + micro_r else 0.0
-        return {"micro": micro, "macro": sum(f1.values()) / len(f1), "per": f1, "p": micro_p, "r": micro_r}
+            preds.append({c for c, _ in ranked} & set(codes))
+            gold.append({VNTC_TO_TOPIC[r["label"]]} - {"other"})
+        sc = score_labelled(gold, preds, codes)
+        return {"micro": sc["micro_f1"], "macro": sum(v["f1"] for v in sc["per"].values()) / len(codes),
+                "per": {c: v["f1"] for c, v in sc["per"].items()}, "p": sc["micro_p"], "r": sc["micro_r"]}
 
     res = {m: run(m) for m in ("terms", "classifier", "combined")}
     out = ["### Topics (VNTC held-out, mapped onto the taxonomy)", "",
