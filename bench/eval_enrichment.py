@@ -14,6 +14,8 @@ Everything is measured on held-out splits nothing was tuned on:
   twice, VnExpress feed items posted twice, and real VNTC articles re-published with another
   headline, an agency credit and the last paragraph cut) against hard negatives (different real
   articles of the same VNTC category), through `enrichment.stories.evaluate_near_duplicates`;
+- summaries: the held-out half of bench/data/summary_refs.jsonl (hand-chosen summary sentences) —
+  sentence P/R/F1 and ROUGE-1/2 F of the shipped enricher, LEAD-3 and random-3;
 - throughput: the whole chain without embeddings, per enricher, on one core.
 
 Run: .venv/bin/python bench/eval_enrichment.py [--quick]
@@ -25,6 +27,7 @@ import argparse
 import hashlib
 import json
 import random
+import re
 import sys
 import time
 from collections import Counter, defaultdict
@@ -405,6 +408,106 @@ def eval_near_duplicates() -> str:
     ])
 
 
+# ------------------------------------------------------------------------ summaries
+
+SUMMARY_REFS = ROOT / "bench" / "data" / "summary_refs.jsonl"
+_TOKEN_RE = re.compile(r"\w+", re.UNICODE)
+_CJK_CHAR_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+
+
+def rouge_tokens(text: str) -> list[str]:
+    """Folded tokens for ROUGE: words (syllables for Vietnamese, which writes one syllable per word);
+    single characters for Chinese/Japanese/Korean text, which has no spaces."""
+    if _CJK_CHAR_RE.search(text):
+        return [c for c in fold(text) if c.isalnum()]
+    return _TOKEN_RE.findall(fold(text))
+
+
+def rouge_n(system: str, reference: str, n: int) -> dict[str, float]:
+    """ROUGE-n precision/recall/F1: clipped n-gram overlap of the two token lists."""
+    def grams(text: str) -> Counter:
+        toks = rouge_tokens(text)
+        return Counter(tuple(toks[i:i + n]) for i in range(len(toks) - n + 1))
+    sys_g, ref_g = grams(system), grams(reference)
+    overlap = sum((sys_g & ref_g).values())
+    p = overlap / sum(sys_g.values()) if sys_g else 0.0
+    r = overlap / sum(ref_g.values()) if ref_g else 0.0
+    return {"p": p, "r": r, "f": 2 * p * r / (p + r) if p + r else 0.0}
+
+
+def eval_summary(settings: Settings) -> str:
+    """The shipped summary enricher against hand-chosen reference sentences (held-out rows of
+    bench/data/summary_refs.jsonl), beside LEAD-3 and a seeded random-3 baseline."""
+    from enrichment.chain import build_chain
+    from enrichment.summary import split_sentences
+
+    refs = [json.loads(x) for x in SUMMARY_REFS.read_text(encoding="utf-8").splitlines() if x.strip()]
+    held = [r for r in refs if r["split"] == "heldout"]
+    no_emb = settings.model_copy(update={"enrichment": settings.enrichment.model_copy(update={"embeddings": False})})
+    chain = build_chain(no_emb, load_city(settings, "hcmc"))
+    systems = ("shipped (lead+central)", "LEAD-3", "random-3 (seeded)")
+    # per system, per group: sentence tp / chosen / reference counts and per-article ROUGE F
+    acc: dict[tuple[str, str], dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    realigned = 0
+    for r in held:
+        a = chain.enrich(art(r["title"], r["text"]), only=["normalize", "language", "relevance", "summary"])
+        text = a.text
+        sents = split_sentences(text)
+        pieces = [text[s:e] for s, e in sents]
+        if text == r["text"]:
+            ref_idx = set(r["sentences"])
+        else:  # the chain's normaliser changed the text: find the reference sentences by their text
+            realigned += 1
+            ref_idx = {i for i, p in enumerate(pieces) if p in r["summary_sentences"]}
+        ref_text = " ".join(r["summary_sentences"])
+        summary = a.summary or ""
+        rnd = random.Random(hashlib.sha1(r["id"].encode()).hexdigest())
+        picks = {
+            systems[0]: ({i for i, p in enumerate(pieces) if p in summary}, summary),
+            systems[1]: (set(range(min(3, len(pieces)))), " ".join(pieces[:3])),
+        }
+        rand_idx = sorted(rnd.sample(range(len(pieces)), min(3, len(pieces))))
+        picks[systems[2]] = (set(rand_idx), " ".join(pieces[i] for i in rand_idx))
+        for name, (idx, out_text) in picks.items():
+            r1, r2 = rouge_n(out_text, ref_text, 1), rouge_n(out_text, ref_text, 2)
+            for group in (r["group"], "all"):
+                d = acc[(name, group)]
+                d["tp"].append(len(idx & ref_idx))
+                d["chosen"].append(len(idx))
+                d["ref"].append(len(ref_idx))
+                d["r1"].append(r1["f"])
+                d["r2"].append(r2["f"])
+    n_vi = sum(1 for r in held if r["group"] == "vi")
+    out = ["### Summaries (extractive, vs hand-chosen reference sentences)", "",
+           f"Held-out rows of bench/data/summary_refs.jsonl (split sha1(id) mod 10 < 5, fixed before choosing): "
+           f"{len(held)} articles — {n_vi} city-relevant Vietnamese, {len(held) - n_vi} foreign pages (en/ja/zh) — "
+           "each with the 2–3 sentences (of enrichment.summary.split_sentences) an analyst chose by reading, "
+           "without seeing the enricher's output. The shipped enricher runs after normalise + language + relevance "
+           "(so it gets the city mentions); LEAD-3 = the first three sentences; random-3 = three sentences drawn "
+           "with a seed per article. Sentence P/R/F1 are micro-averaged over chosen sentences; ROUGE-1/2 F are "
+           "per-article means over folded tokens (syllables for Vietnamese, characters for Chinese/Japanese)."
+           + (f" {realigned} article(s) had their text changed by the chain's normaliser and were matched by "
+              "sentence text." if realigned else ""), "",
+           "| group | system | sentence P | sentence R | sentence F1 | ROUGE-1 F | ROUGE-2 F |",
+           "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
+    for group, label in (("vi", f"vi ({n_vi})"), ("foreign", f"foreign ({len(held) - n_vi})"),
+                         ("all", f"all ({len(held)})")):
+        for name in systems:
+            d = acc[(name, group)]
+            if not d["tp"]:
+                continue
+            tp, ch, rf = sum(d["tp"]), sum(d["chosen"]), sum(d["ref"])
+            p, r_ = tp / ch if ch else 0.0, tp / rf if rf else 0.0
+            f1 = 2 * p * r_ / (p + r_) if p + r_ else 0.0
+            out.append(f"| {label} | {name} | {pct(p)} | {pct(r_)} | {pct(f1)} | "
+                       f"{sum(d['r1']) / len(d['r1']):.3f} | {sum(d['r2']) / len(d['r2']):.3f} |")
+    out += ["", "Reading: sentence F1 is the share of the analyst's sentences the method picks (and of its picks "
+            "the analyst would keep); ROUGE counts shared words, so it credits a near-miss sentence that repeats "
+            "the chosen one. The enricher is useful where it beats LEAD-3 (news puts its point first, so LEAD-3 is "
+            "a strong baseline) and well above random-3; one annotator, so differences of a few points are noise."]
+    return "\n".join(out)
+
+
 # ------------------------------------------------------------------------ throughput
 
 def eval_throughput(settings: Settings, quick: bool) -> str:
@@ -474,7 +577,7 @@ def eval_throughput(settings: Settings, quick: bool) -> str:
 
 _PART_HEADINGS = {"language": "### Language identification", "relevance": "### Relevance to the city",
                   "topics": "### Topics", "sentiment": "### Sentiment", "near-duplicates": "### Near-duplicates",
-                  "throughput": "### Throughput"}
+                  "throughput": "### Throughput", "summary": "### Summaries"}
 
 
 def _previous_part(name: str) -> str:
@@ -505,7 +608,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true", help="fewer sentences and one throughput pass")
     ap.add_argument("--only", default="", help="comma-separated parts to run (language,relevance,topics,"
-                    "sentiment,near-duplicates,throughput); the others keep their figures in bench/RESULTS.md")
+                    "sentiment,near-duplicates,summary,throughput); the others keep their figures in bench/RESULTS.md")
     args = ap.parse_args()
     only = {x.strip() for x in args.only.split(",") if x.strip()}
     settings = Settings(config_dir=ROOT / "config")
@@ -515,6 +618,7 @@ def main() -> None:
                      ("topics", lambda: eval_topics(settings)),
                      ("sentiment", eval_sentiment),
                      ("near-duplicates", eval_near_duplicates),
+                     ("summary", lambda: eval_summary(settings)),
                      ("throughput", lambda: eval_throughput(settings, args.quick))):
         if only and name not in only:
             parts.append(_previous_part(name))
