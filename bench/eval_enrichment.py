@@ -462,8 +462,11 @@ def eval_summary(settings: Settings) -> str:
         ref_text = " ".join(r["summary_sentences"])
         summary = a.summary or ""
         rnd = random.Random(hashlib.sha1(r["id"].encode()).hexdigest())
+        found = {i for i, p in enumerate(pieces) if p in summary}
+        # a short sentence that only occurs inside a longer chosen one was not chosen itself
+        found = {i for i in found if not any(j != i and pieces[i] in pieces[j] for j in found)}
         picks = {
-            systems[0]: ({i for i, p in enumerate(pieces) if p in summary}, summary),
+            systems[0]: (found, summary),
             systems[1]: (set(range(min(3, len(pieces)))), " ".join(pieces[:3])),
         }
         rand_idx = sorted(rnd.sample(range(len(pieces)), min(3, len(pieces))))
