@@ -352,7 +352,51 @@ def eval_sentiment() -> str:
         res = evaluate(texts, labels, "en", _sentiment_no_e5(), targets=spans)  # bench_enrich2 reports the e5 one
         out.append(f"| en_newsmtsc_targets.tsv held-out, toward targets | en | {res['n']} | {res['macro_f1']:.3f} | "
                    f"{res['accuracy']:.3f} | {res['method']} |")
+    out.extend(_eval_sentiment_xx(evaluate))
     return "\n".join(out)
+
+
+XX_SESSION2_COMMIT = "8c4ff323e02177ad032a66e740accbd2ab128094"  # the xx model shipped before session 3's retraining
+
+
+def _eval_sentiment_xx(evaluate) -> list[str]:
+    """Rows of the foreign-language held-out set (xx_news_heldout.tsv: real fr/ko/zh/ja/ru/id/hi news
+    sentences) per language group and overall, for the shipped xx model and, when git still has it,
+    the session-2 model (same embeddings, other weights)."""
+    import copy
+    import io
+    import subprocess
+
+    import numpy as np
+
+    from enrichment.sentiment import load_sentiment_model
+
+    p = FIX / "sentiment" / "xx_news_heldout.tsv"
+    if not p.exists():
+        return []
+    lines = p.read_text(encoding="utf-8").splitlines()
+    head = lines[0].split("\t")
+    rows = [dict(zip(head, x.split("\t"), strict=True)) for x in lines[1:] if x.strip()]
+    models = [("shipped", load_sentiment_model())]
+    try:
+        blob = subprocess.run(["git", "show", f"{XX_SESSION2_COMMIT}:enrichment/models/sentiment_xx.npz"], cwd=ROOT,
+                              capture_output=True, check=True).stdout
+        old = copy.copy(load_sentiment_model())  # a copy: the loader caches one shared instance
+        with np.load(io.BytesIO(blob), allow_pickle=False) as z:
+            old.xx = {"coef": z["coef"].astype(np.float32), "intercept": z["intercept"].astype(np.float32)}
+        models.insert(0, ("session-2", old))
+    except (OSError, subprocess.CalledProcessError, ValueError, KeyError):
+        pass
+    groups = [("fr", {"fr"}), ("ko", {"ko"}), ("zh", {"zh"}), ("ja", {"ja"}), ("ru", {"ru"}), ("id+hi", {"id", "hi"}),
+              ("all", None)]
+    out = []
+    for tag, m in models:
+        for g, langs in groups:
+            rs = [r for r in rows if langs is None or r["language"] in langs]
+            res = evaluate([r["text"] for r in rs], [int(r["label"]) for r in rs], "xx", m)
+            out.append(f"| xx_news_heldout.tsv {g} ({tag} xx model) | {g} | {res['n']} | {res['macro_f1']:.3f} | "
+                       f"{res['accuracy']:.3f} | {res['method']} |")
+    return out
 
 
 # ------------------------------------------------------------------------ near-duplicates (other engineer's module)
